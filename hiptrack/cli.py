@@ -18,7 +18,10 @@ from hiptrack import __version__
 from hiptrack.errors import HiptrackError
 
 COMMANDS = (
+    "analyze",
     "pose",
+    "eval",
+    "exercises",
     "models",
 )
 
@@ -61,3 +64,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("hiptrack: interrupted", file=sys.stderr)
         return 130
+    except BrokenPipeError:  # e.g. `hiptrack exercises | head`
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return 0

@@ -17,12 +17,21 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import AliasChoices, BaseModel, ConfigDict, Field
 
 from hiptrack import __version__
 
 SESSION_SCHEMA = "hiptrack-session/1"
 Side = Literal["left", "right", "both"]
+
+
+def as_side(side: str | None) -> Side:
+    """A side name as the schema's literal (anything unknown counts as both)."""
+    if side == "left":
+        return "left"
+    if side == "right":
+        return "right"
+    return "both"
 
 
 class _Model(BaseModel):
@@ -102,7 +111,9 @@ class Session(_Model):
 
     model_config = ConfigDict(extra="allow")
 
-    schema_: str = Field(SESSION_SCHEMA, alias="schema")
+    schema_: str = Field(
+        SESSION_SCHEMA, serialization_alias="schema", validation_alias=AliasChoices("schema", "schema_")
+    )
     hiptrack_version: str = __version__
     created_utc: str = Field(default_factory=lambda: datetime.now(UTC).isoformat(timespec="seconds"))
     partial: bool = Field(False, description="true when the run was interrupted: data up to then")

@@ -1,0 +1,327 @@
+"""The exercise engine: poses in, one :class:`FrameState` per frame out, a Session at the end.
+
+Stages per frame (each in its own module): optional landmark smoothing -> named signals
+(:mod:`hiptrack.signals`) -> body position (:mod:`hiptrack.posture`) -> working side -> the
+generic :class:`~hiptrack.machine.RepMachine` driven by the exercise spec.
+
+Working side: MediaPipe's left/right labels are not trusted frame by frame; the side is a
+majority vote over time of a geometric rule chosen by the spec (``top_leg``: the label of the
+higher hip; ``bent_leg``: the leg with the smaller knee angle; ``kneeling_leg``: the lower knee).
+A vote that stays on the other side for ``side_switch_s`` while at rest means the person turned
+over: the side changes and the rest baseline starts afresh.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import Counter, deque
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from hiptrack import signals
+from hiptrack.events import Event, FrameState, MachineState
+from hiptrack.geometry import joint_angle
+from hiptrack.landmarks import Landmark as L
+from hiptrack.machine import MachineOutput, RepMachine
+from hiptrack.pose import Pose
+from hiptrack.posture import LABELS, PostureTracker, coarse
+from hiptrack.session import FaultEvent, Hold, ModelInfo, Rep, Session, SourceInfo, as_side
+from hiptrack.spec import ExerciseSpec
+
+Smoother = Callable[[Pose | None], Pose | None]
+
+
+def side_vote(rule: str, pose: Pose) -> str | None:
+    """Which side this frame says is working, from MediaPipe's labels and a geometric rule."""
+    xy, w = pose.xy_px, pose.world_m
+    if rule == "top_leg":
+        return "left" if xy[L.LEFT_HIP][1] < xy[L.RIGHT_HIP][1] else "right"
+    if rule == "bent_leg":
+        kl = joint_angle(w[L.LEFT_HIP], w[L.LEFT_KNEE], w[L.LEFT_ANKLE])
+        kr = joint_angle(w[L.RIGHT_HIP], w[L.RIGHT_KNEE], w[L.RIGHT_ANKLE])
+        return "left" if kl < kr else "right"
+    if rule == "kneeling_leg":
+        return "left" if xy[L.LEFT_KNEE][1] > xy[L.RIGHT_KNEE][1] else "right"
+    return None
+
+
+@dataclass
+class _Mismatch:
+    window_s: float = 5.0
+
+    def __post_init__(self) -> None:
+        self.hist: deque[tuple[float, str]] = deque()
+
+    def update(self, t: float, posture: str | None, required: str) -> str | None:
+        """The posture seen instead of ``required`` when one clearly dominates, else None."""
+        if posture is not None:
+            self.hist.append((t, posture))
+        while self.hist and self.hist[0][0] < t - self.window_s:
+            self.hist.popleft()
+        if len(self.hist) < 5 or self.hist[-1][0] - self.hist[0][0] < 1.0:
+            return None
+        counts = Counter(p for _, p in self.hist)
+        n = len(self.hist)
+        other, k = next(((p, c) for p, c in counts.most_common() if p != required), (None, 0))
+        if counts.get(required, 0) < 0.15 * n and other not in (None, "unknown") and k > 0.7 * n:
+            return other
+        return None
+
+
+class ExerciseEngine:
+    """Count, time and judge one exercise from a stream of poses."""
+
+    def __init__(
+        self,
+        spec: ExerciseSpec,
+        side: str = "auto",
+        smoother: Smoother | None = None,
+        side_switch_s: float = 3.0,
+    ) -> None:
+        self.spec = spec
+        self.side_requested = side
+        self.smoother = smoother
+        self.side_switch_s = side_switch_s
+        self.machine = RepMachine(spec)
+        self.posture = PostureTracker()
+        self._mismatch = _Mismatch()
+        self._required_coarse = coarse(spec.position)
+        self._votes: deque[tuple[float, str]] = deque()
+        self.side: str | None = "both" if spec.side_rule == "none" else (None if side == "auto" else side)
+        self._rep_side: str | None = None
+        self.reps: list[Rep] = []
+        self.holds: list[Hold] = []
+        self.faults: list[FaultEvent] = []
+        self.warnings: list[str] = []
+        self.postures: Counter[str] = Counter()
+        self.frames = 0
+        self.frames_with_person = 0
+        self.time_without_person_s = 0.0
+        self._last_t: float | None = None
+        self._person = False
+        self._mismatch_posture: str | None = None
+        self._in_position = False
+
+    # -- per frame ----------------------------------------------------------------------------
+    def update(self, t_ms: float, pose: Pose | None) -> FrameState:
+        t = t_ms / 1000.0
+        events: list[Event] = []
+        if self.smoother is not None:
+            pose = self.smoother(pose)
+        self._tick(t, pose, events)
+        if pose is None:
+            out = self.machine.update(t, None, {})
+            return self._state(t, None, out, {}, events)
+        posture = self.posture.update(t, pose)
+        self.postures[posture] += 1
+        mism = self._mismatch.update(t, posture, self.spec.position)
+        if mism != self._mismatch_posture:
+            self._mismatch_posture = mism
+            if mism is not None:
+                events.append(Event("position", t, mism))
+        in_pos = coarse(posture) == self._required_coarse or (posture == "unknown" and self._in_position)
+        self._in_position = in_pos and mism is None
+        self._update_side(t, pose, events)
+        sig = signals.compute(pose, self.spec.signal_names)
+        main = sig.get(self.spec.main.signal) if self._in_position else None
+        if self.machine.state == "rest" and main is not None:
+            self._rep_side = self.side
+        out = self.machine.update(t, main, sig)
+        self._handle(t, out, events)
+        return self._state(t, pose, out, sig, events)
+
+    def _tick(self, t: float, pose: Pose | None, events: list[Event]) -> None:
+        self.frames += 1
+        if self._last_t is not None and not self._person:
+            self.time_without_person_s += max(t - self._last_t, 0.0)
+        self._last_t = t
+        if pose is not None:
+            self.frames_with_person += 1
+        if (pose is not None) != self._person:
+            self._person = pose is not None
+            events.append(Event("person_found" if self._person else "person_lost", t))
+
+    def _update_side(self, t: float, pose: Pose, events: list[Event]) -> None:
+        if self.side_requested != "auto" or self.spec.side_rule == "none":
+            return
+        vote = side_vote(self.spec.side_rule, pose)
+        if vote is None or not self._in_position:
+            return
+        self._votes.append((t, vote))
+        while self._votes and self._votes[0][0] < t - self.side_switch_s:
+            self._votes.popleft()
+        span = self._votes[-1][0] - self._votes[0][0]
+        counts = Counter(v for _, v in self._votes)
+        best, k = counts.most_common(1)[0]
+        if self.side is None:
+            if span >= min(1.0, self.side_switch_s) and k >= 0.6 * len(self._votes):
+                self.side = best
+                events.append(Event("side", t, best))
+            return
+        if (
+            best != self.side
+            and self.machine.state == "rest"
+            and span >= 0.9 * self.side_switch_s
+            and k >= 0.85 * len(self._votes)
+        ):
+            self.side = best
+            self.machine.reset()
+            events.append(Event("side", t, best))
+
+    def _handle(self, t: float, out: MachineOutput, events: list[Event]) -> None:
+        if out.top_reached:
+            events.append(Event("hold_start", t))
+        res = out.completed
+        if res is None:
+            return
+        side = as_side(self._rep_side or self.side)
+        codes = [c for c, _, _ in res.faults]
+        hold_short = self.spec.hold_target_s > 0 and (
+            res.hold_s < self.spec.hold_target_s - self.spec.hold_short_tolerance_s
+        )
+        if self.spec.kind == "holds":
+            idx = len(self.holds)
+            if hold_short:
+                codes.append("hold_short")
+            hold = Hold(
+                index=idx,
+                side=side,
+                start_s=round(res.hold_start_s, 3),
+                end_s=round(res.hold_end_s, 3),
+                duration_s=round(res.hold_s, 3),
+                hold_target_s=self.spec.hold_target_s,
+                peak_value=round(res.peak_value, 2),
+                unit=self.spec.unit,
+                faults=codes,
+            )
+            self.holds.append(hold)
+            events.append(Event("hold_end", t, hold))
+            rep_idx, hold_idx = None, idx
+        else:
+            idx = len(self.reps)
+            if hold_short:
+                codes.append("hold_short")
+            rep = Rep(
+                index=idx,
+                side=side,
+                start_s=round(res.start_s, 3),
+                peak_s=round(res.peak_s, 3),
+                end_s=round(res.end_s, 3),
+                hold_s=round(res.hold_s, 3),
+                hold_target_s=self.spec.hold_target_s,
+                rom=round(res.rom, 2),
+                peak_value=round(res.peak_value, 2),
+                unit=self.spec.unit,
+                faults=codes,
+            )
+            self.reps.append(rep)
+            events.append(Event("hold_end", t, None))
+            events.append(Event("rep", t, rep))
+            rep_idx, hold_idx = idx, None
+        for code, t_f, value in res.faults:
+            fe = FaultEvent(
+                code=code,
+                t_s=round(t_f, 3),
+                side=side,
+                rep_index=rep_idx,
+                hold_index=hold_idx,
+                message=self.spec.cue(code),
+                value=round(value, 2),
+            )
+            self.faults.append(fe)
+            events.append(Event("fault", t, fe))
+        if hold_short:
+            fe = FaultEvent(
+                code="hold_short",
+                t_s=round(res.hold_end_s, 3),
+                side=side,
+                rep_index=rep_idx,
+                hold_index=hold_idx,
+                message=self.spec.cue("hold_short"),
+                value=round(res.hold_s, 2),
+            )
+            self.faults.append(fe)
+            events.append(Event("fault", t, fe))
+
+    def counts(self) -> dict[str, int]:
+        items = self.holds if self.spec.kind == "holds" else self.reps
+        return dict(Counter(i.side for i in items))
+
+    def _state(
+        self, t: float, pose: Pose | None, out: MachineOutput, sig: dict[str, float], events: list[Event]
+    ) -> FrameState:
+        state: MachineState
+        if pose is None:
+            state = "no_person"
+        elif not self._in_position and out.state == "rest":
+            state = "setup"
+        else:
+            state = out.state
+        rep_index = None
+        if out.state != "rest":
+            rep_index = len(self.holds if self.spec.kind == "holds" else self.reps)
+        main = out.value if out.value is not None and math.isfinite(out.value) else None
+        return FrameState(
+            t_s=t,
+            person=pose is not None,
+            state=state,
+            side=self.side,
+            orientation=self.posture_now(),
+            in_position=self._in_position,
+            signals=sig,
+            main_value=main,
+            rep_index=rep_index,
+            counts=self.counts(),
+            hold_elapsed_s=out.hold_elapsed_s,
+            hold_target_s=self.spec.hold_target_s,
+            active_faults=out.active_faults,
+            events=tuple(events),
+        )
+
+    def posture_now(self) -> str | None:
+        hist = self.posture._hist
+        return Counter(p for _, p in hist).most_common(1)[0][0] if hist else None
+
+    # -- end ----------------------------------------------------------------------------------
+    def session(self, source: SourceInfo, model: ModelInfo | None = None, partial: bool = False) -> Session:
+        warnings = list(self.warnings)
+        n = sum(self.postures.values())
+        main_posture = self.postures.most_common(1)[0][0] if n else None
+        if n:
+            req = self.postures.get(self.spec.position, 0)
+            other, k = next(
+                ((p, c) for p, c in self.postures.most_common() if p != self.spec.position), (None, 0)
+            )
+            if req < 0.15 * n and other not in (None, "unknown") and k > 0.6 * n:
+                warnings.append(
+                    f"{self.spec.name} is done {LABELS[self.spec.position]}, but the person seems to be "
+                    f"{LABELS.get(other or 'unknown', other)} for most of the video. Check --exercise, or "
+                    f"see `hiptrack setup {self.spec.id}` for the start position."
+                )
+        if self.frames and not self.frames_with_person:
+            warnings.append(
+                "No person was found in the video: is the whole body in view and lit? "
+                f"See `hiptrack setup {self.spec.id}`."
+            )
+        session = Session(
+            exercise=self.spec.id,
+            exercise_name=self.spec.name,
+            main_signal=self.spec.main.signal,
+            side_requested="left"
+            if self.side_requested == "left"
+            else "right"
+            if self.side_requested == "right"
+            else "auto",
+            source=source,
+            model=model,
+            partial=partial,
+            reps=self.reps,
+            holds=self.holds,
+            faults=sorted(self.faults, key=lambda f: f.t_s),
+            time_without_person_s=round(self.time_without_person_s, 3),
+            detection_rate=round(self.frames_with_person / self.frames, 4) if self.frames else 0.0,
+            orientation=main_posture,
+            warnings=warnings,
+        )
+        session.compute_totals()
+        return session

@@ -1,0 +1,402 @@
+"""One generic, timestamp-driven repetition machine: rest -> moving -> top -> returning -> rest.
+
+Driven only by frame timestamps (never the wall clock), so a file processed at 5x real time
+counts exactly like the same motion seen live, and 15, 30 and 60 fps give the same result.
+
+Jitter and threshold chatter are rejected by hysteresis (start above rest + ``start_delta``,
+end below rest + ``return_fraction`` of the excursion), by a low-pass filter with its cut-off
+in Hz, by a minimum range of motion and by minimum/maximum rep durations. Partial motions that
+never reach ``min_rom`` are dropped. A rep whose person disappears for longer than ``max_gap_s``
+is dropped too.
+
+When a rep completes, its timing is measured on the buffered samples of that rep:
+``start_s``/``end_s`` extrapolate the crossings of two levels of the excursion (e.g. 10 % and
+90 %) to the foot of the ramp, assuming a smooth (cosine-like) ramp; ``hold_s`` is the time
+within the hold tolerance of the peak, and ``peak_s`` the middle of that time.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import deque
+from dataclasses import dataclass, field
+
+import numpy as np
+import numpy.typing as npt
+
+from hiptrack.events import MachineState
+from hiptrack.spec import ExerciseSpec, FaultRule
+
+
+def _ramp_phase(p: float) -> float:
+    """Phase (0-1) at which a cosine ramp reaches fraction ``p`` of its excursion."""
+    return math.acos(1.0 - 2.0 * min(max(p, 0.0), 1.0)) / math.pi
+
+
+def _foot_offset(p_hi: float, p_lo: float, span_s: float) -> float:
+    """Time from the foot of a smooth ramp to its ``p_lo`` crossing, given the time ``span_s``
+    between its ``p_lo`` and ``p_hi`` crossings (cosine ramps; minimum-jerk is very close)."""
+    lo, hi = _ramp_phase(p_lo), _ramp_phase(p_hi)
+    return lo / (hi - lo) * max(span_s, 0.0) if hi > lo else 0.0
+
+
+class LowPass:
+    """Median of the last ``median_s`` seconds (drops one-frame glitches such as a leg-label
+    swap), then a first-order low-pass with its cut-off in Hz. Timestamp-aware; resets after a
+    gap longer than ``max_gap_s``."""
+
+    def __init__(self, cutoff_hz: float, median_s: float = 0.0, max_gap_s: float = 0.5) -> None:
+        self.cutoff_hz = cutoff_hz
+        self.median_s = median_s
+        self.max_gap_s = max_gap_s
+        self._t: float | None = None
+        self._y = 0.0
+        self._win: deque[tuple[float, float]] = deque()
+
+    def reset(self) -> None:
+        self._t = None
+        self._win.clear()
+
+    def __call__(self, t_s: float, x: float) -> float:
+        if self.median_s > 0:
+            self._win.append((t_s, x))
+            while self._win[0][0] < t_s - self.median_s:
+                self._win.popleft()
+            x = float(np.median([v for _, v in self._win]))
+        if self._t is None or t_s - self._t > self.max_gap_s or not math.isfinite(self._y):
+            self._t, self._y = t_s, x
+            return x
+        dt = max(t_s - self._t, 1e-6)
+        alpha = 1.0 - math.exp(-2.0 * math.pi * self.cutoff_hz * dt)
+        self._y += alpha * (x - self._y)
+        self._t = t_s
+        return self._y
+
+
+def _wrap180(d: float) -> float:
+    return (d + 90.0) % 180.0 - 90.0
+
+
+def is_circular(signal: str) -> bool:
+    """Roll signals are line directions, defined modulo 180 deg."""
+    return signal.endswith("_roll_deg")
+
+
+@dataclass
+class RepResult:
+    """A completed rep, measured on its own samples (units of the spec's main signal)."""
+
+    start_s: float
+    peak_s: float
+    end_s: float
+    hold_s: float
+    hold_start_s: float
+    hold_end_s: float
+    rest_value: float
+    peak_value: float
+    rom: float
+    faults: list[tuple[str, float, float]]  # (code, t_s first seen, measured value)
+
+
+@dataclass
+class _Sample:
+    t: float
+    v: float
+    f: dict[str, float]
+
+
+@dataclass
+class MachineOutput:
+    state: MachineState
+    value: float | None
+    rest: float | None
+    hold_elapsed_s: float | None = None
+    active_faults: tuple[str, ...] = ()
+    completed: RepResult | None = None
+    top_reached: bool = False
+    aborted: str | None = None
+
+
+@dataclass
+class _Rest:
+    """Rest values: median of the samples seen at rest in the last ``window_s``."""
+
+    window_s: float
+    samples: deque[_Sample] = field(default_factory=deque)
+
+    def add(self, s: _Sample) -> None:
+        self.samples.append(s)
+        while self.samples and self.samples[0].t < s.t - self.window_s:
+            self.samples.popleft()
+
+    def main(self) -> float | None:
+        if not self.samples:
+            return None
+        return float(np.median([s.v for s in self.samples]))
+
+    def of(self, name: str) -> float:
+        vals = [s.f.get(name, math.nan) for s in self.samples]
+        vals = [v for v in vals if math.isfinite(v)]
+        return float(np.median(vals)) if vals else math.nan
+
+
+class RepMachine:
+    """Counts repetitions of one spec's main signal. Feed it every frame with :meth:`update`."""
+
+    def __init__(self, spec: ExerciseSpec, max_gap_s: float = 1.0) -> None:
+        self.spec = spec
+        self.main = spec.main
+        self.max_gap_s = max_gap_s
+        hz, med = self.main.smoothing_hz, self.main.median_s
+        self._lp_main = LowPass(hz, med)
+        # the filters delay the signal by about this much: measured times are shifted back
+        self.delay_s = med / 2.0 + 1.0 / (2.0 * math.pi * hz)
+        self._lp = {f.signal: LowPass(hz, med) for f in spec.faults}
+        self._unwrap: dict[str, float] = {}
+        self.reset()
+
+    def reset(self) -> None:
+        self.state: MachineState = "rest"
+        self._rest = _Rest(self.main.rest_window_s)
+        self._pre: deque[_Sample] = deque()  # the last ~1.5 s before a rep starts
+        self._buf: list[_Sample] = []
+        self._peak = -math.inf
+        self._top_since: float | None = None
+        self._last_seen: float | None = None
+        self._lp_main.reset()
+        for lp in self._lp.values():
+            lp.reset()
+        self._unwrap.clear()
+
+    # -- helpers ------------------------------------------------------------------------------
+    def _tol(self, exc: float) -> float:
+        return max(self.main.hold_tolerance, self.main.hold_tolerance_fraction * max(exc, 0.0))
+
+    def _filtered(self, t: float, raw: dict[str, float]) -> dict[str, float]:
+        out = {}
+        for name, lp in self._lp.items():
+            x = raw.get(name, math.nan)
+            if not math.isfinite(x):
+                out[name] = math.nan
+                continue
+            if is_circular(name):
+                prev = self._unwrap.get(name)
+                x = x if prev is None else prev + _wrap180(x - prev)
+                self._unwrap[name] = x
+            out[name] = lp(t, x)
+        return out
+
+    def _abort(self, why: str, value: float | None, rest: float | None) -> MachineOutput:
+        self.state = "rest"
+        self._buf = []
+        self._peak = -math.inf
+        self._top_since = None
+        return MachineOutput("rest", value, rest, aborted=why)
+
+    # -- main entry ---------------------------------------------------------------------------
+    def update(self, t_s: float, main_value: float | None, faults: dict[str, float]) -> MachineOutput:
+        """Advance to time ``t_s``. ``main_value`` None = not measurable (no person, or not in
+        the start position)."""
+        rest = self._rest.main()
+        if main_value is None or not math.isfinite(main_value):
+            if self._last_seen is not None and t_s - self._last_seen > self.max_gap_s:
+                self._lp_main.reset()
+                if self.state != "rest":
+                    return self._abort("person lost", None, rest)
+            return MachineOutput(self.state, None, rest)
+        self._last_seen = t_s
+        v = self._lp_main(t_s, main_value)
+        s = _Sample(t_s, v, self._filtered(t_s, faults))
+        if rest is None:
+            self._rest.add(s)
+            self._pre.append(s)
+            return MachineOutput("rest", v, v)
+        if self.state == "rest":
+            return self._at_rest(s, rest)
+        return self._in_rep(s, rest)
+
+    def _at_rest(self, s: _Sample, rest: float) -> MachineOutput:
+        if s.v - rest > self.main.start_delta:
+            self.state = "moving"
+            self._buf = [*self._pre, s]
+            self._pre.clear()
+            self._peak = s.v
+            self._top_since = None
+            self._rest_faults = {name: self._rest.of(name) for name in self._lp}
+            return MachineOutput("moving", s.v, rest, active_faults=self._active(s))
+        self._rest.add(s)
+        self._pre.append(s)
+        while self._pre and self._pre[0].t < s.t - 1.5:
+            self._pre.popleft()
+        return MachineOutput("rest", s.v, rest)
+
+    def _in_rep(self, s: _Sample, rest: float) -> MachineOutput:
+        self._buf.append(s)
+        self._peak = max(self._peak, s.v)
+        exc = self._peak - rest
+        tol = self._tol(exc)
+        start_t = self._buf[0].t
+        if s.t - start_t > self.main.max_rep_s + 3.0:
+            out = self._abort("too long", s.v, rest)
+            self._rest.add(s)
+            return out
+        top_reached = False
+        if exc >= self.main.min_rom and s.v >= self._peak - tol:
+            if self.state != "top":
+                top_reached = self._top_since is None
+                self.state = "top"
+                if self._top_since is None:
+                    self._top_since = s.t
+        elif self.state == "top":
+            self.state = "returning"
+        # end: back near rest
+        if s.v <= rest + max(self.main.return_fraction * exc, self.main.start_delta * 0.5):
+            if exc < self.main.min_rom or self._top_since is None:
+                out = self._abort("partial", s.v, rest)
+            else:
+                result = self._measure(rest)
+                self.state = "rest"
+                self._buf, self._peak, self._top_since = [], -math.inf, None
+                ok = result is not None and self.main.min_rep_s <= result.end_s - result.start_s
+                ok = ok and result is not None and result.end_s - result.start_s <= self.main.max_rep_s
+                out = MachineOutput(
+                    "rest", s.v, rest, completed=result if ok else None, aborted=None if ok else "duration"
+                )
+            self._pre.clear()
+            self._pre.append(s)
+            return out
+        hold = s.t - self._top_since if self._top_since is not None and self.state == "top" else None
+        return MachineOutput(
+            self.state, s.v, rest, hold_elapsed_s=hold, active_faults=self._active(s), top_reached=top_reached
+        )
+
+    # -- faults -------------------------------------------------------------------------------
+    def _measured(self, rule: FaultRule, x: float) -> float:
+        if rule.measure == "value":
+            return x
+        base = self._rest_faults.get(rule.signal, math.nan)
+        d = x - base
+        return abs(d) if rule.measure == "abs_change" else d
+
+    def _active(self, s: _Sample) -> tuple[str, ...]:
+        if self.state == "rest" or not hasattr(self, "_rest_faults"):
+            return ()
+        return tuple(
+            r.code
+            for r in self.spec.faults
+            if r.at == "any" or self.state == "top"
+            if r.broken(self._measured(r, s.f.get(r.signal, math.nan)))
+        )
+
+    # -- measurement of a finished rep --------------------------------------------------------
+    def _measure(self, rest: float) -> RepResult | None:
+        t = np.array([b.t for b in self._buf])
+        v = np.array([b.v for b in self._buf])
+        ip = int(np.argmax(v))
+        peak = float(v[ip])
+        exc = peak - rest
+        if exc <= 0:
+            return None
+        tol = self._tol(exc)
+        top = v >= peak - tol
+        # contiguous top region around the peak
+        a = ip
+        while a > 0 and top[a - 1]:
+            a -= 1
+        b = ip
+        while b < len(v) - 1 and top[b + 1]:
+            b += 1
+        level = peak - tol
+        hold_start = _cross(t, v, a - 1, a, level) if a > 0 else float(t[a])
+        hold_end = _cross(t, v, b, b + 1, level) if b < len(v) - 1 else float(t[b])
+        # rise: 10 % and 90 % crossings before the peak, extrapolated to the foot of the ramp
+        up_lo = _last_below(t[: a + 1], v[: a + 1], rest + 0.1 * exc)
+        up_hi = _last_below(t[: a + 1], v[: a + 1], rest + 0.9 * exc)
+        start = up_lo - _foot_offset(0.9, 0.1, up_hi - up_lo)
+        # fall: the rep closes before the signal is fully back, so use the lowest level reached
+        p_end = min(max((float(v[-1]) - rest) / exc, 0.1), 0.6)
+        dn_lo = _first_below(t[b:], v[b:], rest + p_end * exc)
+        dn_hi = _first_below(t[b:], v[b:], rest + 0.9 * exc)
+        end_ref = dn_lo if dn_lo is not None else float(t[-1])
+        end = end_ref + _foot_offset(0.9, p_end, end_ref - (dn_hi if dn_hi is not None else end_ref))
+        start = max(start, float(t[0]) - 1.0)
+        faults = self._rep_faults(t, a, b)
+        d = self.delay_s
+        start, end, hold_start, hold_end = start - d, end - d, hold_start - d, hold_end - d
+        faults = [(code, tf - d, val) for code, tf, val in faults]
+        return RepResult(
+            start_s=start,
+            peak_s=(hold_start + hold_end) / 2,
+            end_s=end,
+            hold_s=max(hold_end - hold_start, 0.0),
+            hold_start_s=hold_start,
+            hold_end_s=hold_end,
+            rest_value=rest,
+            peak_value=peak,
+            rom=exc,
+            faults=faults,
+        )
+
+    def _rep_faults(self, t: npt.NDArray[np.float64], a: int, b: int) -> list[tuple[str, float, float]]:
+        found = []
+        for rule in self.spec.faults:
+            x = np.array([self._measured(rule, s.f.get(rule.signal, math.nan)) for s in self._buf])
+            if rule.at == "peak":
+                seg = x[a : b + 1]
+                seg = seg[np.isfinite(seg)]
+                if seg.size == 0:
+                    continue
+                value = float(np.median(seg))
+                if rule.broken(value):
+                    found.append((rule.code, float(t[a]), value))
+                continue
+            held = _held_extreme(t, x, rule.min_duration_s, rule.above is not None)
+            if held is not None and rule.broken(held[1]):
+                found.append((rule.code, held[0], held[1]))
+        return found
+
+
+def _cross(t: npt.NDArray[np.float64], v: npt.NDArray[np.float64], i: int, j: int, level: float) -> float:
+    """Time between samples i and j where v crosses ``level`` (linear interpolation)."""
+    vi, vj = float(v[i]), float(v[j])
+    if vj == vi:
+        return float(t[j])
+    f = min(max((level - vi) / (vj - vi), 0.0), 1.0)
+    return float(t[i] + f * (t[j] - t[i]))
+
+
+def _last_below(t: npt.NDArray[np.float64], v: npt.NDArray[np.float64], level: float) -> float:
+    idx = np.nonzero(v <= level)[0]
+    if idx.size == 0:
+        return float(t[0])
+    i = int(idx[-1])
+    return _cross(t, v, i, i + 1, level) if i + 1 < len(v) else float(t[i])
+
+
+def _first_below(t: npt.NDArray[np.float64], v: npt.NDArray[np.float64], level: float) -> float | None:
+    idx = np.nonzero(v <= level)[0]
+    if idx.size == 0:
+        return None
+    i = int(idx[0])
+    return _cross(t, v, i - 1, i, level) if i > 0 else float(t[i])
+
+
+def _held_extreme(
+    t: npt.NDArray[np.float64], x: npt.NDArray[np.float64], min_s: float, high: bool
+) -> tuple[float, float] | None:
+    """(time, value): the most extreme level the signal stays beyond for ``min_s`` seconds."""
+    best: tuple[float, float] | None = None
+    n = len(x)
+    j = 0
+    for i in range(n):
+        while j < n and t[j] - t[i] < min_s:
+            j += 1
+        if j >= n:
+            break
+        seg = x[i : j + 1]
+        if not np.all(np.isfinite(seg)):
+            continue
+        level = float(seg.min() if high else seg.max())
+        if best is None or (level > best[1] if high else level < best[1]):
+            best = (float(t[i]), level)
+    return best

@@ -1,0 +1,96 @@
+"""Body position from landmarks: side-lying, supine, prone, half-kneeling, standing.
+
+World-landmark rules (MediaPipe world axes follow the camera, so a roughly level camera is
+assumed; world y points down):
+
+* upright when the trunk (hips->shoulders) is within 35 deg of vertical; then ``standing``
+  when both knees are straight (>150 deg, image), else ``half_kneeling``;
+* lying when it is more than 50 deg from vertical; then ``supine`` when the knees are 8 cm or
+  more above the hips (bent knees pointing at the ceiling, the bridge start), ``side_lying``
+  when the hip line is mostly vertical (hips stacked), ``prone`` when it is mostly horizontal;
+* ``unknown`` otherwise (in transition, or a view where it is ambiguous).
+
+The fine classes are least certain for supine vs side-lying seen obliquely; exercise logic gates
+counting on the coarse class (lying / upright) and reports a mismatch only when another fine
+class clearly dominates.
+"""
+
+from __future__ import annotations
+
+from collections import Counter, deque
+from typing import Literal
+
+import numpy as np
+
+from hiptrack.geometry import joint_angle
+from hiptrack.landmarks import Landmark as L
+from hiptrack.pose import Pose
+
+Posture = Literal["side_lying", "supine", "prone", "half_kneeling", "standing", "unknown"]
+POSTURES: tuple[str, ...] = ("side_lying", "supine", "prone", "half_kneeling", "standing")
+LABELS = {
+    "side_lying": "lying on one side",
+    "supine": "lying on the back",
+    "prone": "lying face down",
+    "half_kneeling": "half-kneeling",
+    "standing": "standing",
+    "unknown": "in an unclear position",
+}
+
+
+def classify(pose: Pose) -> Posture:
+    w = pose.world_m
+    trunk = (w[L.LEFT_SHOULDER] + w[L.RIGHT_SHOULDER]) / 2 - (w[L.LEFT_HIP] + w[L.RIGHT_HIP]) / 2
+    n = float(np.linalg.norm(trunk))
+    if n < 1e-6:
+        return "unknown"
+    tilt = float(np.degrees(np.arccos(np.clip(-trunk[1] / n, -1.0, 1.0))))  # 0 = upright
+    if tilt < 35:
+        xy = pose.xy_px
+        knees = [
+            joint_angle(xy[L.LEFT_HIP], xy[L.LEFT_KNEE], xy[L.LEFT_ANKLE]),
+            joint_angle(xy[L.RIGHT_HIP], xy[L.RIGHT_KNEE], xy[L.RIGHT_ANKLE]),
+        ]
+        return "standing" if min(knees) > 150 else "half_kneeling"
+    if tilt < 50:
+        return "unknown"
+    # lying: knees above the hips (world y points down) -> on the back with knees bent
+    knee_h = float((w[L.LEFT_HIP][1] + w[L.RIGHT_HIP][1]) / 2 - (w[L.LEFT_KNEE][1] + w[L.RIGHT_KNEE][1]) / 2)
+    if knee_h > 0.08:
+        return "supine"
+    hip_line = w[L.LEFT_HIP] - w[L.RIGHT_HIP]
+    stacked = abs(float(hip_line[1])) / max(float(np.linalg.norm(hip_line)), 1e-6)
+    if stacked > 0.5:
+        return "side_lying"
+    if stacked < 0.25:
+        return "prone" if knee_h < 0.04 else "supine"
+    return "unknown"
+
+
+def coarse(posture: str) -> str:
+    """``lying``, ``upright`` or ``unknown``."""
+    if posture in ("side_lying", "supine", "prone"):
+        return "lying"
+    if posture in ("half_kneeling", "standing"):
+        return "upright"
+    return "unknown"
+
+
+class PostureTracker:
+    """Majority vote of :func:`classify` over the last ``window_s`` seconds."""
+
+    def __init__(self, window_s: float = 1.5) -> None:
+        self.window_s = window_s
+        self._hist: deque[tuple[float, Posture]] = deque()
+
+    def reset(self) -> None:
+        self._hist.clear()
+
+    def update(self, t_s: float, pose: Pose | None) -> Posture:
+        if pose is not None:
+            self._hist.append((t_s, classify(pose)))
+        while self._hist and self._hist[0][0] < t_s - self.window_s:
+            self._hist.popleft()
+        if not self._hist:
+            return "unknown"
+        return Counter(p for _, p in self._hist).most_common(1)[0][0]

@@ -1,0 +1,281 @@
+"""Named measurements of a pose: the numbers exercise specs count, time and judge.
+
+Each signal is a small registered function ``Pose -> float`` (NaN when it cannot be measured)
+with a unit. Conventions, for every signal below:
+
+* image ("2-D") signals use pixel coordinates of the upright frame; "up" is image -y. They are
+  what the camera sees and the most stable MediaPipe output on the floor.
+* world ("3-D") signals use MediaPipe world metres; depth is noisy, so they are used where the
+  quantity is a rotation about the camera's line of sight (trunk roll) or needs true 3-D angles.
+* Signals never trust MediaPipe's left/right labels, which swap in side-lying and supine views:
+  they are symmetric in the two legs (distances, angles between legs) or take the leg that is
+  *doing* the movement (the higher ankle, the more elevated thigh).
+
+=========================== ====== ==============================================================
+signal                      unit   meaning (0 = ...)
+=========================== ====== ==============================================================
+knee_gap_norm               ratio  knee-to-knee distance / mean thigh length (0 = knees touch)
+ankle_gap_norm              ratio  ankle-to-ankle distance / mean shank length (0 = feet touch)
+thigh_split_deg             deg    angle between the two thighs (0 = parallel)
+abduction_deg               deg    elevation of the more lifted leg (hip->ankle) above the trunk
+                                   line (shoulders->hips); 0 = leg continues the trunk line
+hip_extension_deg           deg    elevation of the more lifted thigh (hip->knee) above the trunk
+                                   line; 0 = thigh in line with the trunk
+lifted_knee_deg             deg    knee angle (hip-knee-ankle, 3-D) of the more lifted leg
+                                   (180 = straight)
+bridge_shk_deg              deg    shoulder-hip-knee angle, mean of both sides, 2-D
+                                   (180 = shoulders, hips and knees in one line)
+shoulder_roll_deg           deg    direction of the shoulder line about the trunk axis, 3-D,
+                                   modulo 180 (changes = trunk rotation)
+hip_roll_deg                deg    same for the hip line (pelvis rotation)
+pelvis_twist_deg            deg    hip line minus shoulder line roll (0 = pelvis square to trunk)
+trunk_tilt_deg              deg    trunk (hips->shoulders) angle from the camera's vertical, 3-D
+                                   (0 = upright)
+trunk_horizontal_deg        deg    trunk angle from the image horizontal, 2-D (0 = lying)
+=========================== ====== ==============================================================
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import numpy as np
+
+from hiptrack.geometry import Vec, angle_between, elevation_deg, joint_angle
+from hiptrack.landmarks import Landmark as L
+from hiptrack.pose import Pose
+
+SignalFn = Callable[[Pose], float]
+
+
+@dataclass(frozen=True)
+class Signal:
+    name: str
+    unit: str
+    fn: SignalFn
+    description: str
+
+
+SIGNALS: dict[str, Signal] = {}
+
+
+def signal(unit: str, description: str) -> Callable[[SignalFn], SignalFn]:
+    """Register ``fn`` as the signal named after it."""
+
+    def deco(fn: SignalFn) -> SignalFn:
+        SIGNALS[fn.__name__] = Signal(fn.__name__, unit, fn, description)
+        return fn
+
+    return deco
+
+
+def compute(pose: Pose, names: list[str] | tuple[str, ...]) -> dict[str, float]:
+    """The named signals of one pose."""
+    return {n: float(SIGNALS[n].fn(pose)) for n in names}
+
+
+# -- helpers ------------------------------------------------------------------------------------
+def _p(pose: Pose, lm: L) -> Vec:
+    return pose.xy_px[int(lm)]
+
+
+def _w(pose: Pose, lm: L) -> Vec:
+    return pose.world_m[int(lm)]
+
+
+_LEGS = ((L.LEFT_HIP, L.LEFT_KNEE, L.LEFT_ANKLE), (L.RIGHT_HIP, L.RIGHT_KNEE, L.RIGHT_ANKLE))
+
+
+def _mid(pose: Pose, a: L, b: L, world: bool = False) -> Vec:
+    get = _w if world else _p
+    return (get(pose, a) + get(pose, b)) / 2.0
+
+
+def _trunk_2d(pose: Pose) -> Vec:
+    """Shoulders -> hips, image pixels."""
+    return _mid(pose, L.LEFT_HIP, L.RIGHT_HIP) - _mid(pose, L.LEFT_SHOULDER, L.RIGHT_SHOULDER)
+
+
+def _mean_len(pose: Pose, a: tuple[L, L], b: tuple[L, L]) -> float:
+    la = float(np.linalg.norm(_p(pose, a[0]) - _p(pose, a[1])))
+    lb = float(np.linalg.norm(_p(pose, b[0]) - _p(pose, b[1])))
+    return max((la + lb) / 2.0, 1e-6)
+
+
+def _leg_elevations(pose: Pose, distal: int) -> list[float]:
+    """Elevation above the trunk line of hip->knee (distal=1) or hip->ankle (distal=2), per leg."""
+    trunk = _trunk_2d(pose)
+    return [elevation_deg(_p(pose, leg[distal]) - _p(pose, leg[0]), trunk) for leg in _LEGS]
+
+
+def _roll_deg(pose: Pose, a: L, b: L) -> float:
+    """Direction of the a-b line about the trunk axis, world, modulo 180 deg."""
+    axis = _mid(pose, L.LEFT_SHOULDER, L.RIGHT_SHOULDER, True) - _mid(pose, L.LEFT_HIP, L.RIGHT_HIP, True)
+    n = float(np.linalg.norm(axis))
+    if n < 1e-6:
+        return float("nan")
+    axis = axis / n
+    line = _w(pose, a) - _w(pose, b)
+    line = line - np.dot(line, axis) * axis
+    # reference direction in the plane: camera depth (z) made perpendicular to the axis
+    ref = np.array([0.0, 0.0, 1.0]) - axis[2] * axis
+    if np.linalg.norm(ref) < 1e-6:
+        ref = np.array([1.0, 0.0, 0.0]) - axis[0] * axis
+    ref = ref / np.linalg.norm(ref)
+    ref2 = np.cross(axis, ref)
+    ang = float(np.degrees(np.arctan2(np.dot(line, ref2), np.dot(line, ref))))
+    return ang % 180.0
+
+
+# -- signals ------------------------------------------------------------------------------------
+@signal("ratio", "knee-to-knee distance / mean thigh length (0 = knees touch)")
+def knee_gap_norm(pose: Pose) -> float:
+    gap = float(np.linalg.norm(_p(pose, L.LEFT_KNEE) - _p(pose, L.RIGHT_KNEE)))
+    return gap / _mean_len(pose, (L.LEFT_HIP, L.LEFT_KNEE), (L.RIGHT_HIP, L.RIGHT_KNEE))
+
+
+@signal("ratio", "ankle-to-ankle distance / mean shank length (0 = feet touch)")
+def ankle_gap_norm(pose: Pose) -> float:
+    gap = float(np.linalg.norm(_p(pose, L.LEFT_ANKLE) - _p(pose, L.RIGHT_ANKLE)))
+    return gap / _mean_len(pose, (L.LEFT_KNEE, L.LEFT_ANKLE), (L.RIGHT_KNEE, L.RIGHT_ANKLE))
+
+
+def _chord_deg(ratio: float) -> float:
+    """Opening angle of two equal segments whose tips are ``ratio`` segment-lengths apart."""
+    return float(np.degrees(2.0 * np.arcsin(np.clip(ratio / 2.0, 0.0, 1.0))))
+
+
+@signal("deg", "knee opening: knee gap turned into the angle of two thigh-long segments")
+def knee_opening_deg(pose: Pose) -> float:
+    return _chord_deg(knee_gap_norm(pose))
+
+
+@signal("deg", "foot opening: ankle gap turned into the angle of two shank-long segments")
+def foot_opening_deg(pose: Pose) -> float:
+    return _chord_deg(ankle_gap_norm(pose))
+
+
+@signal("deg", "angle between the two thighs (0 = parallel)")
+def thigh_split_deg(pose: Pose) -> float:
+    (hl, kl, _), (hr, kr, _) = _LEGS
+    return angle_between(_p(pose, kl) - _p(pose, hl), _p(pose, kr) - _p(pose, hr))
+
+
+@signal("deg", "elevation of the more lifted leg (hip->ankle) above the trunk line")
+def abduction_deg(pose: Pose) -> float:
+    return max(_leg_elevations(pose, 2))
+
+
+@signal("deg", "elevation of the more lifted thigh (hip->knee) above the trunk line")
+def hip_extension_deg(pose: Pose) -> float:
+    return max(_leg_elevations(pose, 1))
+
+
+def _knee_angles(pose: Pose) -> list[float]:
+    return [joint_angle(_w(pose, h), _w(pose, k), _w(pose, a)) for h, k, a in _LEGS]
+
+
+@signal("deg", "knee angle of the more bent leg, 3-D (180 = straight)")
+def bent_knee_deg(pose: Pose) -> float:
+    return min(_knee_angles(pose))
+
+
+@signal("deg", "knee angle of the straighter leg, 3-D (180 = straight)")
+def straight_knee_deg(pose: Pose) -> float:
+    return max(_knee_angles(pose))
+
+
+@signal("deg", "elevation of the bent leg's thigh above the trunk line, 2-D")
+def bent_thigh_elevation_deg(pose: Pose) -> float:
+    i = int(np.argmin(_knee_angles(pose)))
+    return _leg_elevations(pose, 1)[i]
+
+
+@signal("deg", "elevation of the bent leg's thigh above the straight leg (hip->ankle), 2-D")
+def bent_thigh_vs_leg_deg(pose: Pose) -> float:
+    i = int(np.argmin(_knee_angles(pose)))
+    hip, knee, _ = _LEGS[i]
+    ohip, _, oankle = _LEGS[1 - i]
+    return elevation_deg(_p(pose, knee) - _p(pose, hip), _p(pose, oankle) - _p(pose, ohip))
+
+
+@signal("deg", "angle between the trunk line and the bent leg's thigh, 3-D (0 = in line)")
+def bent_thigh_trunk_3d_deg(pose: Pose) -> float:
+    i = int(np.argmin(_knee_angles(pose)))
+    hip, knee, _ = _LEGS[i]
+    trunk = _mid(pose, L.LEFT_HIP, L.RIGHT_HIP, True) - _mid(pose, L.LEFT_SHOULDER, L.RIGHT_SHOULDER, True)
+    return angle_between(trunk, _w(pose, knee) - _w(pose, hip))
+
+
+@signal("ratio", "height of the bent leg's knee above its hip in the image / thigh length")
+def bent_knee_height_norm(pose: Pose) -> float:
+    i = int(np.argmin(_knee_angles(pose)))
+    hip, knee, _ = _LEGS[i]
+    thigh = max(float(np.linalg.norm(_p(pose, knee) - _p(pose, hip))), 1e-6)
+    return (
+        float(_p(pose, hip)[1] - _p(pose, knee)[1])
+        / _mean_len(pose, (L.LEFT_HIP, L.LEFT_KNEE), (L.RIGHT_HIP, L.RIGHT_KNEE))
+        if thigh
+        else 0.0
+    )
+
+
+@signal("m", "height of the bent leg's knee above the hips, world metres")
+def bent_knee_height_m(pose: Pose) -> float:
+    i = int(np.argmin(_knee_angles(pose)))
+    _hip, knee, _ = _LEGS[i]
+    return float(_mid(pose, L.LEFT_HIP, L.RIGHT_HIP, True)[1] - _w(pose, knee)[1])
+
+
+@signal("deg", "elevation of the straighter leg (hip->ankle) above the trunk line, 2-D")
+def straight_leg_abduction_deg(pose: Pose) -> float:
+    i = int(np.argmax(_knee_angles(pose)))
+    return _leg_elevations(pose, 2)[i]
+
+
+@signal("deg", "knee angle of the leg with the higher ankle, 3-D (180 = straight)")
+def top_knee_deg(pose: Pose) -> float:
+    el = _leg_elevations(pose, 2)
+    hip, knee, ankle = _LEGS[int(np.argmax(el))]
+    return joint_angle(_w(pose, hip), _w(pose, knee), _w(pose, ankle))
+
+
+@signal("deg", "shoulder-hip-knee angle, mean of both sides (180 = straight line)")
+def bridge_shk_deg(pose: Pose) -> float:
+    left = joint_angle(_p(pose, L.LEFT_SHOULDER), _p(pose, L.LEFT_HIP), _p(pose, L.LEFT_KNEE))
+    right = joint_angle(_p(pose, L.RIGHT_SHOULDER), _p(pose, L.RIGHT_HIP), _p(pose, L.RIGHT_KNEE))
+    return (left + right) / 2.0
+
+
+@signal("deg", "shoulder line direction about the trunk axis, 3-D, modulo 180")
+def shoulder_roll_deg(pose: Pose) -> float:
+    return _roll_deg(pose, L.LEFT_SHOULDER, L.RIGHT_SHOULDER)
+
+
+@signal("deg", "hip line direction about the trunk axis, 3-D, modulo 180")
+def hip_roll_deg(pose: Pose) -> float:
+    return _roll_deg(pose, L.LEFT_HIP, L.RIGHT_HIP)
+
+
+@signal("deg", "hip line minus shoulder line roll, 3-D (0 = pelvis square to the trunk)")
+def pelvis_twist_deg(pose: Pose) -> float:
+    d = hip_roll_deg(pose) - shoulder_roll_deg(pose)
+    return (d + 90.0) % 180.0 - 90.0
+
+
+@signal("deg", "trunk angle from the camera's vertical, 3-D (0 = upright)")
+def trunk_tilt_deg(pose: Pose) -> float:
+    trunk = _mid(pose, L.LEFT_SHOULDER, L.RIGHT_SHOULDER, True) - _mid(pose, L.LEFT_HIP, L.RIGHT_HIP, True)
+    return angle_between(trunk, np.array([0.0, -1.0, 0.0]))
+
+
+@signal("deg", "trunk angle from the image horizontal, 2-D (0 = lying, 90 = upright)")
+def trunk_horizontal_deg(pose: Pose) -> float:
+    t = _trunk_2d(pose)
+    return float(np.degrees(np.arctan2(abs(t[1]), abs(t[0]) + 1e-9)))
+
+
+@signal("deg", "trunk angle from the image vertical, 2-D (0 = upright)")
+def trunk_lean_2d_deg(pose: Pose) -> float:
+    return 90.0 - trunk_horizontal_deg(pose)

@@ -1,0 +1,202 @@
+"""Exercise specifications: exercises are data, run by one generic machine.
+
+A spec is a TOML (or YAML) file validated by :class:`ExerciseSpec`. The six shipped specs live
+in ``hiptrack/specs/``; a user's own file can be passed with ``--spec FILE`` and checked with
+``hiptrack validate FILE``. Every signal named in a spec must exist in
+:data:`hiptrack.signals.SIGNALS` (see that module for units and the convention for 0).
+"""
+
+from __future__ import annotations
+
+import tomllib
+from importlib import resources
+from pathlib import Path
+from typing import Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+from hiptrack.errors import HiptrackError
+from hiptrack.signals import SIGNALS
+
+
+class SpecError(HiptrackError):
+    """A spec file is missing or invalid; the message names the field path."""
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+def _known_signal(name: str) -> str:
+    if name not in SIGNALS:
+        raise ValueError(f"unknown signal {name!r}; known: {', '.join(sorted(SIGNALS))}")
+    return name
+
+
+class MainSignal(_Strict):
+    """The signal that is counted, with hysteresis thresholds in its own unit.
+
+    A rep starts when the smoothed signal rises ``start_delta`` above its rest value, reaches
+    the top when it comes within ``hold_tolerance`` of its running peak, and ends when it falls
+    back below rest + ``return_fraction`` x (peak - rest). It counts only if peak - rest reaches
+    ``min_rom`` and it lasted between ``min_rep_s`` and ``max_rep_s``.
+    """
+
+    signal: str
+    start_delta: float = Field(gt=0)
+    min_rom: float = Field(gt=0)
+    return_fraction: float = Field(0.3, gt=0, lt=1)
+    hold_tolerance: float = Field(gt=0, description="signal units: 'at the top' = within this of the peak")
+    hold_tolerance_fraction: float = Field(
+        0.12, ge=0, lt=1, description="...or within this fraction of the excursion, whichever is larger"
+    )
+    min_rep_s: float = Field(0.5, ge=0)
+    max_rep_s: float = Field(60.0, gt=0)
+    smoothing_hz: float = Field(3.0, gt=0, description="low-pass cut-off applied to the signal")
+    median_s: float = Field(0.0, ge=0, le=2, description="median pre-filter window (0 = off)")
+    rest_window_s: float = Field(2.0, gt=0, description="rest value = low percentile of this window")
+
+    _v = field_validator("signal")(classmethod(lambda cls, v: _known_signal(v)))
+
+
+class FaultRule(_Strict):
+    """A form fault: a signal compared with a threshold during a rep.
+
+    ``measure``: ``value`` (the signal itself) or ``change`` (signal minus its value at rest
+    before the rep, so a fault is what the movement added). ``at``: ``peak`` (median over the
+    time at the top) or ``any`` (the most extreme value held for ``min_duration_s``).
+    Exactly one of ``above`` / ``below``.
+    """
+
+    code: str = Field(pattern=r"^[a-z][a-z0-9_]*$")
+    signal: str
+    measure: Literal["value", "change", "abs_change"] = "value"
+    at: Literal["peak", "any"] = "peak"
+    above: float | None = None
+    below: float | None = None
+    min_duration_s: float = Field(0.3, ge=0)
+    cue: str = Field(description="short instruction shown to the patient")
+    description: str = ""
+
+    _v = field_validator("signal")(classmethod(lambda cls, v: _known_signal(v)))
+
+    @model_validator(mode="after")
+    def _one_bound(self) -> FaultRule:
+        if (self.above is None) == (self.below is None):
+            raise ValueError("give exactly one of 'above' or 'below'")
+        return self
+
+    def broken(self, value: float) -> bool:
+        if value != value:  # NaN: cannot judge
+            return False
+        if self.above is not None:
+            return value > self.above
+        assert self.below is not None
+        return value < self.below
+
+
+class Dose(_Strict):
+    reps_min: int = Field(0, ge=0)
+    reps_max: int = Field(0, ge=0)
+    sets: int = Field(1, ge=1)
+    per_side: bool = True
+    hold_s: float = Field(0.0, ge=0)
+
+
+class ExerciseSpec(_Strict):
+    id: str = Field(pattern=r"^[a-z][a-z0-9_]*$")
+    name: str
+    kind: Literal["reps", "holds"] = "reps"
+    description: str = ""
+    position: Literal["side_lying", "supine", "prone", "half_kneeling", "standing"]
+    side_rule: Literal["top_leg", "bent_leg", "kneeling_leg", "none"]
+    views: list[str] = Field(description="camera views that work, relative to the body")
+    camera_tip: str
+    start_cue: str = ""
+    main: MainSignal
+    unit: str = "deg"
+    hold_target_s: float = Field(0.0, ge=0, description="a shorter hold is reported as hold_short")
+    hold_short_tolerance_s: float = Field(0.5, ge=0)
+    dose: Dose = Field(default_factory=lambda: Dose())
+    faults: list[FaultRule] = Field(default_factory=list)
+    extra_signals: list[str] = Field(default_factory=list, description="also computed for CSV/plots")
+
+    @property
+    def signal_names(self) -> list[str]:
+        names = [self.main.signal, *(f.signal for f in self.faults), *self.extra_signals]
+        return list(dict.fromkeys(names))
+
+    @property
+    def fault_codes(self) -> list[str]:
+        codes = [f.code for f in self.faults]
+        if self.hold_target_s > 0:
+            codes.append("hold_short")
+        return codes
+
+    def cue(self, code: str) -> str:
+        if code == "hold_short":
+            return f"Hold the top for {self.hold_target_s:g} s"
+        return next((f.cue for f in self.faults if f.code == code), code.replace("_", " "))
+
+
+def _format_errors(exc: ValidationError, source: str) -> str:
+    parts = []
+    for err in exc.errors():
+        path = ".".join(str(p) for p in err["loc"]) or "(top level)"
+        parts.append(f"{path}: {err['msg']}")
+    return f"{source} is not a valid exercise spec: " + "; ".join(parts)
+
+
+def parse_spec(data: object, source: str = "spec") -> ExerciseSpec:
+    if not isinstance(data, dict):
+        raise SpecError(f"{source} is not a valid exercise spec: expected a table of fields at the top.")
+    try:
+        return ExerciseSpec.model_validate(data)
+    except ValidationError as exc:
+        raise SpecError(_format_errors(exc, source)) from exc
+
+
+def read_data_file(path: Path) -> object:
+    """TOML or YAML (safe loader only) by file suffix; clear errors for unreadable files."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError as exc:
+        raise SpecError(f"No such file: {path}. Check the path.") from exc
+    except (OSError, UnicodeDecodeError) as exc:
+        raise SpecError(f"Cannot read {path} ({exc}). Pass a UTF-8 TOML or YAML file.") from exc
+    try:
+        if path.suffix.lower() in (".yaml", ".yml"):
+            return yaml.safe_load(text)
+        return tomllib.loads(text)
+    except (tomllib.TOMLDecodeError, yaml.YAMLError) as exc:
+        kind = "YAML" if path.suffix.lower() in (".yaml", ".yml") else "TOML"
+        msg = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        raise SpecError(f"{path} is not valid {kind}: {msg}. Fix the syntax and try again.") from exc
+
+
+def load_spec_file(path: str | Path) -> ExerciseSpec:
+    path = Path(path)
+    return parse_spec(read_data_file(path), str(path))
+
+
+def builtin_ids() -> list[str]:
+    folder = resources.files("hiptrack") / "specs"
+    return sorted(p.name.removesuffix(".toml") for p in folder.iterdir() if p.name.endswith(".toml"))
+
+
+def load_builtin(exercise_id: str) -> ExerciseSpec:
+    ids = builtin_ids()
+    if exercise_id not in ids:
+        raise SpecError(f"Unknown exercise {exercise_id!r}. Choose one of: {', '.join(ids)}.")
+    res = resources.files("hiptrack") / "specs" / f"{exercise_id}.toml"
+    return parse_spec(tomllib.loads(res.read_text(encoding="utf-8")), f"built-in spec {exercise_id}")
+
+
+def resolve_spec(exercise: str | None, spec_file: str | Path | None = None) -> ExerciseSpec:
+    """A user's spec file if given, else the built-in spec with this id."""
+    if spec_file is not None:
+        return load_spec_file(spec_file)
+    if not exercise:
+        raise SpecError(f"Say which exercise with --exercise ID (one of: {', '.join(builtin_ids())}).")
+    return load_builtin(exercise)
