@@ -66,6 +66,8 @@ def run_engine(
     except KeyboardInterrupt:
         partial = True
         log.warning("interrupted: keeping the %d frames analysed so far", len(states))
+    else:
+        engine.finish()
     return engine, states, raw, partial
 
 

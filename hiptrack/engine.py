@@ -168,6 +168,14 @@ class ExerciseEngine:
             self.machine.reset()
             events.append(Event("side", t, best))
 
+    def finish(self) -> list[Event]:
+        """End of input: count a rep or hold that the video cut short (see RepMachine.finish)."""
+        res = self.machine.finish()
+        events: list[Event] = []
+        if res is not None and self._last_t is not None:
+            self._handle(self._last_t, MachineOutput("rest", None, None, completed=res), events)
+        return events
+
     def _handle(self, t: float, out: MachineOutput, events: list[Event]) -> None:
         if out.top_reached:
             events.append(Event("hold_start", t))

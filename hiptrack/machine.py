@@ -28,6 +28,9 @@ from hiptrack.events import MachineState
 from hiptrack.spec import ExerciseSpec, FaultRule
 
 
+_MAX_DIP_S = 0.5  # a dip out of the top shorter than this is noise, not the end of the hold
+
+
 def _ramp_phase(p: float) -> float:
     """Phase (0-1) at which a cosine ramp reaches fraction ``p`` of its excursion."""
     return math.acos(1.0 - 2.0 * min(max(p, 0.0), 1.0)) / math.pi
@@ -163,6 +166,7 @@ class RepMachine:
         self._peak = -math.inf
         self._top_since: float | None = None
         self._last_seen: float | None = None
+        self._assumed_rest: float | None = None
         self._lp_main.reset()
         for lp in self._lp.values():
             lp.reset()
@@ -197,7 +201,7 @@ class RepMachine:
     def update(self, t_s: float, main_value: float | None, faults: dict[str, float]) -> MachineOutput:
         """Advance to time ``t_s``. ``main_value`` None = not measurable (no person, or not in
         the start position)."""
-        rest = self._rest.main()
+        rest = self._rest.main() if self._rest.samples else self._assumed_rest
         if main_value is None or not math.isfinite(main_value):
             if self._last_seen is not None and t_s - self._last_seen > self.max_gap_s:
                 self._lp_main.reset()
@@ -208,12 +212,34 @@ class RepMachine:
         v = self._lp_main(t_s, main_value)
         s = _Sample(t_s, v, self._filtered(t_s, faults))
         if rest is None:
+            engaged = self.main.engaged_above
+            if engaged is not None and v > engaged:
+                self._assumed_rest = rest = engaged - self.main.min_rom
+                return self._at_rest(s, rest)
             self._rest.add(s)
             self._pre.append(s)
             return MachineOutput("rest", v, v)
         if self.state == "rest":
             return self._at_rest(s, rest)
         return self._in_rep(s, rest)
+
+    def finish(self) -> RepResult | None:
+        """End of input: close a rep that reached the top and is on its way down (or, for a
+        hold, still held), else drop it."""
+        if self.state == "rest" or not self._buf or self._top_since is None:
+            return None
+        rest = self._rest.main() if self._rest.samples else self._assumed_rest
+        if rest is None:
+            return None
+        exc = self._peak - rest
+        last = self._buf[-1].v
+        held = self.spec.kind == "holds"
+        if exc < self.main.min_rom or not (held or last <= rest + self.main.finish_fraction * exc):
+            return None
+        result = self._measure(rest)
+        self.state = "rest"
+        self._buf, self._peak, self._top_since = [], -math.inf, None
+        return result
 
     def _at_rest(self, s: _Sample, rest: float) -> MachineOutput:
         if s.v - rest > self.main.start_delta:
@@ -299,13 +325,24 @@ class RepMachine:
             return None
         tol = self._tol(exc)
         top = v >= peak - tol
-        # contiguous top region around the peak
-        a = ip
-        while a > 0 and top[a - 1]:
-            a -= 1
-        b = ip
-        while b < len(v) - 1 and top[b + 1]:
-            b += 1
+        # the top region around the peak, bridging dips shorter than _MAX_DIP_S (noise)
+        a = b = ip
+        while True:
+            left = np.nonzero(top[:a])[0]
+            if left.size and t[a] - t[left[-1]] <= _MAX_DIP_S:
+                a = int(left[-1])
+                while a > 0 and top[a - 1]:
+                    a -= 1
+                continue
+            break
+        while True:
+            right = np.nonzero(top[b + 1 :])[0]
+            if right.size and t[b + 1 + right[0]] - t[b] <= _MAX_DIP_S:
+                b = b + 1 + int(right[0])
+                while b < len(v) - 1 and top[b + 1]:
+                    b += 1
+                continue
+            break
         level = peak - tol
         hold_start = _cross(t, v, a - 1, a, level) if a > 0 else float(t[a])
         hold_end = _cross(t, v, b, b + 1, level) if b < len(v) - 1 else float(t[b])

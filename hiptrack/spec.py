@@ -55,7 +55,19 @@ class MainSignal(_Strict):
     max_rep_s: float = Field(60.0, gt=0)
     smoothing_hz: float = Field(3.0, gt=0, description="low-pass cut-off applied to the signal")
     median_s: float = Field(0.0, ge=0, le=2, description="median pre-filter window (0 = off)")
-    rest_window_s: float = Field(2.0, gt=0, description="rest value = low percentile of this window")
+    rest_window_s: float = Field(2.0, gt=0, description="rest value = median of this window at rest")
+    engaged_above: float | None = Field(
+        None,
+        description="a value above this is already the exercise position, even with no rest seen "
+        "first (a clip that starts mid-stretch); rest is then assumed to be this minus min_rom",
+    )
+    finish_fraction: float = Field(
+        0.6,
+        gt=0,
+        le=1,
+        description="at the end of the input, a rep already back below rest + this x excursion "
+        "still counts (a clip that ends during the last lowering)",
+    )
 
     _v = field_validator("signal")(classmethod(lambda cls, v: _known_signal(v)))
 

@@ -64,17 +64,30 @@ def clamshell_points(opening_deg: float, top: str = "right") -> dict[L, np.ndarr
     return P
 
 
-def make_pose(points: dict[L, np.ndarray], t_ms: float, noise_px: float = 0.0,
-              rng: np.random.Generator | None = None, swap: bool = False,
-              shift_px: tuple[float, float] = (0.0, 0.0), image_wh: tuple[int, int] = (640, 480)) -> Pose:
+def make_pose(
+    points: dict[L, np.ndarray],
+    t_ms: float,
+    noise_px: float = 0.0,
+    rng: np.random.Generator | None = None,
+    swap: bool = False,
+    shift_px: tuple[float, float] = (0.0, 0.0),
+    image_wh: tuple[int, int] = (640, 480),
+) -> Pose:
     xy = np.array([points[lm] for lm in L], dtype=float) + np.array(shift_px)
     if noise_px and rng is not None:
         xy = xy + rng.normal(0.0, noise_px, xy.shape)
     hip_mid = (xy[L.LEFT_HIP] + xy[L.RIGHT_HIP]) / 2
     world = np.zeros((33, 3))
     world[:, :2] = (xy - hip_mid) / PX_PER_M
-    pose = Pose(t_ms=t_ms, xy_px=xy, z_rel=np.zeros(33), world_m=world, visibility=np.ones(33),
-                presence=np.ones(33), image_wh=image_wh)
+    pose = Pose(
+        t_ms=t_ms,
+        xy_px=xy,
+        z_rel=np.zeros(33),
+        world_m=world,
+        visibility=np.ones(33),
+        presence=np.ones(33),
+        image_wh=image_wh,
+    )
     return pose.mirrored() if swap else pose
 
 
@@ -95,8 +108,15 @@ class PlannedRep:
         return self.start_s + self.up_s + self.hold_s + self.down_s
 
 
-def plan(n: int, amp: float = 40.0, up_s: float = 1.0, hold_s: float = 0.0, down_s: float = 1.2,
-         rest_s: float = 1.0, lead_s: float = 2.0) -> list[PlannedRep]:
+def plan(
+    n: int,
+    amp: float = 40.0,
+    up_s: float = 1.0,
+    hold_s: float = 0.0,
+    down_s: float = 1.2,
+    rest_s: float = 1.0,
+    lead_s: float = 2.0,
+) -> list[PlannedRep]:
     reps, t = [], lead_s
     for _ in range(n):
         reps.append(PlannedRep(t, up_s, hold_s, down_s, amp))
@@ -119,9 +139,16 @@ def curve(t_s: float, reps: list[PlannedRep]) -> float:
     return 0.0
 
 
-def sequence(reps: list[PlannedRep], fps: float, tail_s: float = 2.0, top: str = "right",
-             noise_px: float = 0.0, seed: int = 0, swap_rate: float = 0.0,
-             drop: tuple[float, float] | None = None) -> Iterator[tuple[float, Pose | None]]:
+def sequence(
+    reps: list[PlannedRep],
+    fps: float,
+    tail_s: float = 2.0,
+    top: str = "right",
+    noise_px: float = 0.0,
+    seed: int = 0,
+    swap_rate: float = 0.0,
+    drop: tuple[float, float] | None = None,
+) -> Iterator[tuple[float, Pose | None]]:
     """(t_ms, pose) at ``fps`` over the planned reps; ``drop`` = (from_s, to_s) with no person."""
     rng = np.random.default_rng(seed)
     total = (reps[-1].end_s if reps else 0.0) + tail_s

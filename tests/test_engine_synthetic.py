@@ -81,8 +81,10 @@ def test_side_override() -> None:
 def test_turning_over_counts_two_sides() -> None:
     first = list(sequence(plan(3), 30, top="right"))
     t_off = first[-1][0] + 33.3
-    second = [(t + t_off, None if p is None else make_pose(clamshell_points(0, "left"), t + t_off))
-              for t, p in sequence(plan(1, amp=0.0, lead_s=4.0), 30, top="left")]
+    second = [
+        (t + t_off, None if p is None else make_pose(clamshell_points(0, "left"), t + t_off))
+        for t, p in sequence(plan(1, amp=0.0, lead_s=4.0), 30, top="left")
+    ]
     third = [(t + second[-1][0] + 33.3, p) for t, p in sequence(plan(4), 30, top="left")]
     third = [(t, make_pose(clamshell_points(0, "left"), t) if p is None else p) for t, p in third]
     s = run(first + second + third)
