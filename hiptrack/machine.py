@@ -27,7 +27,6 @@ import numpy.typing as npt
 from hiptrack.events import MachineState
 from hiptrack.spec import ExerciseSpec, FaultRule
 
-
 _MAX_DIP_S = 0.5  # a dip out of the top shorter than this is noise, not the end of the hold
 
 

@@ -5,12 +5,12 @@ from __future__ import annotations
 import math
 
 import pytest
+from synthetic import PlannedRep, clamshell_points, make_pose, plan, sequence
 
 from hiptrack.engine import ExerciseEngine
 from hiptrack.session import Session, SourceInfo
 from hiptrack.spec import load_builtin
 from hiptrack.tracking import PersonSelector
-from synthetic import PlannedRep, clamshell_points, make_pose, plan, sequence
 
 
 def run(stream, side: str = "auto") -> Session:
