@@ -248,6 +248,49 @@ def bridge_shk_deg(pose: Pose) -> float:
     return (left + right) / 2.0
 
 
+@signal("deg", "knee angle of the lifted leg (higher above the trunk line), 2-D (180 = straight)")
+def lifted_leg_knee_2d_deg(pose: Pose) -> float:
+    hip, knee, ankle = _LEGS[int(np.argmax(_leg_elevations(pose, 2)))]
+    return joint_angle(_p(pose, hip), _p(pose, knee), _p(pose, ankle))
+
+
+@signal("deg", "knee angle of the lifted leg (higher above the trunk line), 3-D (180 = straight)")
+def lifted_leg_knee_deg(pose: Pose) -> float:
+    hip, knee, ankle = _LEGS[int(np.argmax(_leg_elevations(pose, 2)))]
+    return joint_angle(_w(pose, hip), _w(pose, knee), _w(pose, ankle))
+
+
+@signal("ratio", "lifted leg's shank / thigh length in the image (drops as the knee bends away)")
+def lifted_shank_ratio(pose: Pose) -> float:
+    hip, knee, ankle = _LEGS[int(np.argmax(_leg_elevations(pose, 2)))]
+    thigh = float(np.linalg.norm(_p(pose, knee) - _p(pose, hip)))
+    return float(np.linalg.norm(_p(pose, ankle) - _p(pose, knee))) / max(thigh, 1e-6)
+
+
+@signal("ratio", "image-depth difference of the hips / hip distance (0 = hips at equal depth)")
+def hip_depth_skew(pose: Pose) -> float:
+    d = abs(float(pose.z_rel[int(L.LEFT_HIP)] - pose.z_rel[int(L.RIGHT_HIP)]))
+    return d / max(float(np.linalg.norm(_p(pose, L.LEFT_HIP) - _p(pose, L.RIGHT_HIP))), 1e-6)
+
+
+@signal("ratio", "image-depth difference of the shoulders / shoulder distance")
+def shoulder_depth_skew(pose: Pose) -> float:
+    d = abs(float(pose.z_rel[int(L.LEFT_SHOULDER)] - pose.z_rel[int(L.RIGHT_SHOULDER)]))
+    return d / max(float(np.linalg.norm(_p(pose, L.LEFT_SHOULDER) - _p(pose, L.RIGHT_SHOULDER))), 1e-6)
+
+
+@signal("ratio", "hip-to-hip image distance / trunk length (shrinks as the pelvis rolls)")
+def hip_width_norm(pose: Pose) -> float:
+    w = float(np.linalg.norm(_p(pose, L.LEFT_HIP) - _p(pose, L.RIGHT_HIP)))
+    return w / max(float(np.linalg.norm(_trunk_2d(pose))), 1e-6)
+
+
+@signal("ratio", "shoulder-to-shoulder image distance / trunk length")
+def shoulder_width_norm(pose: Pose) -> float:
+    w = float(np.linalg.norm(_p(pose, L.LEFT_SHOULDER) - _p(pose, L.RIGHT_SHOULDER)))
+    return w / max(float(np.linalg.norm(_trunk_2d(pose))), 1e-6)
+
+
 @signal("deg", "shoulder line direction about the trunk axis, 3-D, modulo 180")
 def shoulder_roll_deg(pose: Pose) -> float:
     return _roll_deg(pose, L.LEFT_SHOULDER, L.RIGHT_SHOULDER)
