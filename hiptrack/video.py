@@ -250,7 +250,7 @@ def rotation_cw(display_rotation_deg: float | int | None) -> int:
 
     FFmpeg (``frame.rotation``, the display matrix) counts degrees counter-clockwise.
     """
-    return int(round(-(display_rotation_deg or 0) / 90.0)) % 4 * 90
+    return round(-float(display_rotation_deg or 0) / 90.0) % 4 * 90
 
 
 # -- cameras (OpenCV) --------------------------------------------------------------------------

@@ -83,9 +83,7 @@ def write_gif(path: Path, durations_ms: Sequence[int], size_wh: tuple[int, int] 
     """An animated GIF whose frame ``i`` is shown for ``durations_ms[i]`` (multiples of 10 ms)."""
     from PIL import Image
 
-    images = [
-        Image.fromarray(bar_frame(i, *size_wh)[:, :, ::-1].copy()) for i in range(len(durations_ms))
-    ]
+    images = [Image.fromarray(bar_frame(i, *size_wh)[:, :, ::-1].copy()) for i in range(len(durations_ms))]
     images[0].save(
         path, save_all=True, append_images=images[1:], duration=list(durations_ms), loop=0, optimize=False
     )
@@ -107,3 +105,20 @@ def corrupt_jpeg_frame(path: Path, frame_index: int, seed: int = 0) -> Path:
     data[at:end] = np.random.default_rng(seed).integers(0, 256, end - at, dtype=np.uint8).tobytes()
     path.write_bytes(bytes(data))
     return path
+
+
+SAMPLE_VIDEOS = Path(__file__).resolve().parent.parent / "sample_videos"
+
+
+def cut_clip(src: Path, dst: Path, n_frames: int, fps: int = 30) -> Path:
+    """The first ``n_frames`` of ``src`` re-encoded as an H.264 mp4 at ``fps`` (a short test clip)."""
+    import av
+
+    frames = []
+    with av.open(str(src)) as inp:
+        for frame in inp.decode(video=0):
+            frames.append(frame.to_ndarray(format="bgr24"))
+            if len(frames) == n_frames:
+                break
+    h, w = frames[0].shape[:2]
+    return write_video(dst, len(frames), time_base=Fraction(1, fps), size_wh=(w, h), frames=frames)

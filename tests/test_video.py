@@ -111,7 +111,9 @@ def test_rotation_matches_opencv_orientation_handling(tmp_path: Path) -> None:
     assert np.abs(frames[0].image_bgr.astype(int) - cv_img.astype(int)).mean() < 3.0
 
 
-@pytest.mark.parametrize(("display", "cw"), [(0, 0), (90, 270), (-90, 90), (180, 180), (-180, 180), (None, 0)])
+@pytest.mark.parametrize(
+    ("display", "cw"), [(0, 0), (90, 270), (-90, 90), (180, 180), (-180, 180), (None, 0)]
+)
 def test_rotation_cw(display: float | None, cw: int) -> None:
     assert rotation_cw(display) == cw
 
@@ -199,11 +201,13 @@ def camera_info() -> VideoInfo:
 def test_camera_newest_frame_wins_and_unplug_is_reported() -> None:
     cam = FakeCamera(n=120)
     got: list[Frame] = []
-    with FrameSource.from_capture(cam, camera_info()) as src:
-        with pytest.raises(VideoError, match="stopped delivering frames"):
-            for frame in src:
-                got.append(frame)
-                time.sleep(0.03)  # a slow consumer (inference) must not build a backlog
+    with (
+        FrameSource.from_capture(cam, camera_info()) as src,
+        pytest.raises(VideoError, match="stopped delivering frames"),
+    ):
+        for frame in src:
+            got.append(frame)
+            time.sleep(0.03)  # a slow consumer (inference) must not build a backlog
     assert cam.released
     idx = [f.index for f in got]
     assert idx == sorted(set(idx))
