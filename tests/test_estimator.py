@@ -88,5 +88,5 @@ def test_closed_estimator_refuses_frames() -> None:
 def test_bad_model_file_is_a_model_error(tmp_path: Path) -> None:
     bogus = tmp_path / "pose.task"
     bogus.write_text("not a model")
-    with pytest.raises(ModelError, match="not a MediaPipe .task bundle"):
+    with pytest.raises(ModelError, match=r"not a MediaPipe \.task bundle"):
         PoseEstimator(EstimatorOptions(model=bogus))
