@@ -42,6 +42,7 @@ MIN_COMPLETE_FRACTION = 0.98
 #: Consecutive undecodable packets after which a file is given up as unreadable.
 MAX_CONSECUTIVE_ERRORS = 200
 _FALLBACK_FPS = 30.0
+_THREAD_TYPE = "AUTO"  # slice and frame threads: overlaps decoding with inference best
 
 
 class VideoError(HiptrackError):
@@ -138,6 +139,7 @@ class _FileReader:
             self._container.close()
             raise VideoError(f"{path} has no video track. Pass a video file, not an audio or image file.")
         self._stream: Any = self._container.streams.video[0]
+        self._stream.thread_type = _THREAD_TYPE
         self.time_base: Fraction = self._stream.time_base or Fraction(1, 1000)
         self.start_pts: int | None = self._stream.start_time
         rate = self._stream.average_rate or self._stream.guessed_rate
