@@ -14,6 +14,12 @@ array          shape        meaning
 ``presence``   (F, 33)      0-1
 ``meta``       ()           JSON string: format, source, width, height, fps, model, ...
 ============== ============ ===============================================================
+
+Landmark arrays are stored as float32 (ample for pixels and millimetres; halves the file),
+``t_ms`` as float64 so timestamps stay exact. Rows where ``found`` is false hold NaN landmarks
+and zero confidences. The track holds the *raw* model output of the selected person: smoothing
+is applied on replay, so its parameters can change without re-running the model. A reader
+refuses a file whose ``format`` is not ``hiptrack-track/1`` or whose arrays disagree in shape.
 """
 
 from __future__ import annotations
@@ -21,6 +27,7 @@ from __future__ import annotations
 import json
 import os
 import tempfile
+import zipfile
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -105,8 +112,13 @@ class PoseTrack:
     def save(self, path: str | Path) -> Path:
         """Write atomically (a temporary file renamed into place)."""
         path = Path(path)
-        meta = {"format": TRACK_FORMAT, **self.meta}
-        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".npz")
+        meta = {**self.meta, "format": TRACK_FORMAT}
+        try:
+            fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".npz")
+        except OSError as exc:
+            raise TrackError(
+                f"Cannot write {path} ({exc.strerror}). Check that the folder exists and is writable."
+            ) from exc
         try:
             with os.fdopen(fd, "wb") as f:
                 np.savez_compressed(
@@ -132,7 +144,15 @@ class PoseTrack:
         try:
             with np.load(path, allow_pickle=False) as data:
                 meta = json.loads(str(data["meta"]))
-                if meta.get("format") != TRACK_FORMAT:
+                if not isinstance(meta, dict):
+                    raise ValueError("meta is not a JSON object")
+                fmt = meta.get("format")
+                if isinstance(fmt, str) and fmt.startswith("hiptrack-track/") and fmt != TRACK_FORMAT:
+                    raise TrackError(
+                        f"{path} is a {fmt} track, which this hiptrack ({TRACK_FORMAT}) cannot read. "
+                        "Upgrade hiptrack, or record the track again with `hiptrack pose VIDEO --out T.npz`."
+                    )
+                if fmt != TRACK_FORMAT:
                     raise TrackError(
                         f"{path} is not a {TRACK_FORMAT} track (format {meta.get('format')!r}). "
                         "Record it again with `hiptrack pose VIDEO --out TRACK.npz`."
@@ -144,9 +164,32 @@ class PoseTrack:
                 found = np.asarray(data["found"], dtype=bool)
         except TrackError:
             raise
-        except (OSError, ValueError, KeyError, json.JSONDecodeError) as exc:
+        except (OSError, ValueError, KeyError, EOFError, zipfile.BadZipFile) as exc:
+            reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else exc
             raise TrackError(
-                f"Cannot read pose track {path} ({exc}). Record it again with "
+                f"Cannot read pose track {path} ({reason}). Record it again with "
                 "`hiptrack pose VIDEO --out TRACK.npz`."
             ) from exc
+        _check_shapes(path, found, arrays)
         return cls(found=found, meta=meta, **arrays)
+
+
+def _check_shapes(
+    path: Path, found: npt.NDArray[np.bool_], arrays: dict[str, npt.NDArray[np.float64]]
+) -> None:
+    """Refuse arrays that do not describe the same F frames of 33 landmarks."""
+    n = found.shape[0] if found.ndim == 1 else -1
+    expected = {
+        "t_ms": (n,),
+        "xy_px": (n, NUM_LANDMARKS, 2),
+        "z_rel": (n, NUM_LANDMARKS),
+        "world_m": (n, NUM_LANDMARKS, 3),
+        "visibility": (n, NUM_LANDMARKS),
+        "presence": (n, NUM_LANDMARKS),
+    }
+    for name, shape in expected.items():
+        if n < 0 or arrays[name].shape != shape:
+            raise TrackError(
+                f"{path} is not a valid pose track: {name} has shape {arrays[name].shape}, expected "
+                f"{shape}. Record it again with `hiptrack pose VIDEO --out TRACK.npz`."
+            )

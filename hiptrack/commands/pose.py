@@ -9,8 +9,10 @@ from typing import Any
 
 from hiptrack import __version__
 from hiptrack.commands.common import add_model_options, estimator_options, progress
+from hiptrack.errors import HiptrackError
 from hiptrack.estimator import PoseEstimator
 from hiptrack.pipeline import iter_poses
+from hiptrack.pose import Pose
 from hiptrack.track import PoseTrack
 from hiptrack.video import FrameSource
 
@@ -28,8 +30,12 @@ def register(sub: Any) -> None:
 
 
 def record_track(video: str | Path, args: argparse.Namespace) -> tuple[PoseTrack, float]:
-    """The pose track of ``video`` and the frames/s it was produced at."""
-    rows = []
+    """The pose track of ``video`` (raw poses of the followed person) and the frames/s achieved.
+
+    The video is opened (and checked) before the model is loaded, so a bad file fails at once.
+    Only pose arrays are kept, never frames.
+    """
+    rows: list[tuple[float, Pose | None]] = []
     with FrameSource.from_file(video) as src, PoseEstimator(estimator_options(args)) as est:
         t0 = time.perf_counter()
         with progress(src.info.frame_count, Path(video).name) as bar:
@@ -52,7 +58,18 @@ def record_track(video: str | Path, args: argparse.Namespace) -> tuple[PoseTrack
     return track, len(rows) / elapsed if elapsed > 0 else 0.0
 
 
+def check_out_path(out: Path | None) -> None:
+    """Fail before the (long) pose run when the track could not be written."""
+    if out is None:
+        return
+    if out.is_dir():
+        raise HiptrackError(f"--out {out} is a folder. Give a file name such as {out / 'track.npz'}.")
+    if not out.parent.is_dir():
+        raise HiptrackError(f"Cannot write {out}: the folder {out.parent} does not exist. Create it first.")
+
+
 def run(args: argparse.Namespace) -> int:
+    check_out_path(args.out)
     track, fps = record_track(args.video, args)
     if args.out:
         track.save(args.out)
@@ -62,6 +79,8 @@ def run(args: argparse.Namespace) -> int:
         f"person detected in {track.detection_rate * 100:.1f}% of frames; "
         f"{fps:.1f} frames/s with {track.meta['model']}"
     )
+    if len(track) and not track.found.any():
+        print("no person was found: is the whole body in view and lit? Try --model-complexity full.")
     if track.meta.get("decode_errors"):
         print(f"skipped {track.meta['decode_errors']} frames that could not be decoded")
     if args.out:
