@@ -134,12 +134,17 @@ def render(chart: Chart, width: int = 900, height: int = 260) -> str:
         out.append(
             f'<text x="{ml - 6}" y="{y + 4:.1f}" font-size="11" text-anchor="end" fill="#5b6475">{t:g}</text>'
         )
+    last_label = None
     for t in chart.x_ticks if chart.x_ticks is not None else nice_ticks(x0, x1, 8):
+        label = chart.x_format(t)
+        if label == last_label:  # e.g. two ticks on the same day
+            continue
+        last_label = label
         x = sx(t)
         out.append(f'<line x1="{x:.1f}" x2="{x:.1f}" y1="{mt + ph}" y2="{mt + ph + 4}" stroke="#5b6475"/>')
         out.append(
             f'<text x="{x:.1f}" y="{mt + ph + 16}" font-size="11" text-anchor="middle" fill="#5b6475">'
-            f"{esc(chart.x_format(t))}</text>"
+            f"{esc(label)}</text>"
         )
     for y, color, label in chart.hlines:
         out.append(
