@@ -248,7 +248,9 @@ def _clamp_org(image: Image, org: tuple[int, int], w: int, h: int) -> tuple[int,
     return int(np.clip(org[0], 2, max(2, W - w - 2))), int(np.clip(org[1], h + 2, max(h + 2, H - 4)))
 
 
-def draw_panel(image: Image, lines: Sequence[tuple[str, BGR]], style: DrawStyle, top_left: tuple[int, int]) -> Image:
+def draw_panel(
+    image: Image, lines: Sequence[tuple[str, BGR]], style: DrawStyle, top_left: tuple[int, int]
+) -> Image:
     """A translucent dark box holding ``lines`` of coloured text, top-left at ``top_left``."""
     if not lines:
         return image
@@ -265,7 +267,9 @@ def draw_panel(image: Image, lines: Sequence[tuple[str, BGR]], style: DrawStyle,
         bg[:] = HUD_BG_BGR
         cv2.addWeighted(bg, style.hud_alpha, roi, 1 - style.hud_alpha, 0, dst=roi)
     for i, (text, color) in enumerate(lines):
-        put_text(image, text, (x0 + pad, y0 + pad // 2 + line_h * (i + 1) - pad // 2), style, color, outline=False)
+        put_text(
+            image, text, (x0 + pad, y0 + pad // 2 + line_h * (i + 1) - pad // 2), style, color, outline=False
+        )
     return image
 
 
@@ -294,9 +298,8 @@ def hud_lines(
         if state.hold_target_s > 0:
             left = state.hold_target_s - state.hold_elapsed_s
             done = left <= 0
-            txt = (
-                f"Hold {state.hold_elapsed_s:.1f} / {state.hold_target_s:.0f} s"
-                + ("  done" if done else f"  ({left:.1f} s to go)")
+            txt = f"Hold {state.hold_elapsed_s:.1f} / {state.hold_target_s:.0f} s" + (
+                "  done" if done else f"  ({left:.1f} s to go)"
             )
             lines.append((txt, SIGNAL_BGR if done else (0, 220, 255)))
         else:
@@ -304,7 +307,9 @@ def hud_lines(
     return lines
 
 
-def draw_hold_bar(image: Image, state: FrameState, style: DrawStyle, top_left: tuple[int, int], width: int) -> Image:
+def draw_hold_bar(
+    image: Image, state: FrameState, style: DrawStyle, top_left: tuple[int, int], width: int
+) -> Image:
     """A progress bar of the hold (elapsed vs target); nothing without a target."""
     if state.hold_elapsed_s is None or state.hold_target_s <= 0:
         return image
@@ -329,7 +334,9 @@ def draw_fault_banner(image: Image, text: str, style: DrawStyle | None = None) -
     bg = np.empty_like(roi)
     bg[:] = FAULT_BGR
     cv2.addWeighted(bg, 0.8, roi, 0.2, 0, dst=roi)
-    put_text(image, text, (max(style.pad_px, (W - tw) // 2), H - style.pad_px - 2), style, (255, 255, 255), 1.1)
+    put_text(
+        image, text, (max(style.pad_px, (W - tw) // 2), H - style.pad_px - 2), style, (255, 255, 255), 1.1
+    )
     return image
 
 
@@ -376,7 +383,9 @@ def _obscure(image: Image, box: tuple[int, int, int, int], strength: float) -> I
         return image
     h, w = roi.shape[:2]
     cells = max(2, round(8 / max(strength, 0.1)))
-    small = cv2.resize(roi, (max(1, w * cells // max(w, h)), max(1, h * cells // max(w, h))), interpolation=cv2.INTER_AREA)
+    small = cv2.resize(
+        roi, (max(1, w * cells // max(w, h)), max(1, h * cells // max(w, h))), interpolation=cv2.INTER_AREA
+    )
     pix = cv2.resize(small, (w, h), interpolation=cv2.INTER_NEAREST)
     k = max(3, (min(w, h) // 4) | 1)
     roi[:] = cv2.GaussianBlur(pix, (k, k), 0)

@@ -53,6 +53,9 @@ SAMPLE_PATH = Path(__file__).parent / "data" / "prescription_sample.toml"
 HOLD_TOLERANCE = 0.9
 
 
+SideName = Literal["left", "right", "both"]
+
+
 class PrescriptionError(HiptrackError):
     """A prescription file cannot be read or is invalid; the message names the field."""
 
@@ -102,7 +105,7 @@ class ExerciseDose(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    sides: list[Literal["left", "right", "both"]] = Field(default_factory=lambda: ["left", "right"])
+    sides: list[SideName] = Field(default_factory=lambda: list[SideName](["left", "right"]))
     sets: DoseRange = Field(default_factory=lambda: DoseRange(min=1, max=1))
     reps: DoseRange = Field(description="per side per set; for stretches, holds per side per set")
     hold_s: DoseRange | None = Field(None, description="seconds at the top of each rep / stretch")
