@@ -17,6 +17,7 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from typing import Literal
 
 import cv2
 import numpy as np
@@ -78,27 +79,34 @@ class SignalGeometry:
     """Where a signal is measured, written for the LEFT working side (mirrored for the right).
 
     Three landmarks: an angle at the middle one. Two landmarks: a distance between them.
+    ``pick`` says which side to draw: ``"higher"`` the side whose last landmark is higher in the
+    image (the top leg / lifted leg: survives the left/right label swaps of lying poses),
+    ``"visible"`` the engine's working side, else the better-seen side.
     """
 
     landmarks: tuple[Landmark, ...]
+    pick: Literal["higher", "visible"] = "visible"
 
     def for_side(self, side: str | None) -> tuple[Landmark, ...]:
         return tuple(mirror(lm) for lm in self.landmarks) if side == "right" else self.landmarks
 
 
 L = Landmark
-#: Default overlay geometry of each exercise's main signal (the engine's specs may differ: pass
-#: ``geometry=`` to :func:`annotate` to override).
+#: Where each built-in exercise's main signal (see ``hiptrack/specs/*.toml`` and
+#: :mod:`hiptrack.signals`) is drawn. The arc is an illustration at the right joint; the number
+#: printed is always the engine's value. Pass ``geometry=`` to :func:`annotate` for other specs.
 MAIN_SIGNAL_GEOMETRY: dict[str, SignalGeometry] = {
-    # knees apart, feet together: opening at the working hip between the two knees
-    "clamshell": SignalGeometry((L.LEFT_KNEE, L.LEFT_HIP, L.RIGHT_KNEE)),
-    # knees together, foot lifts: opening at the knee between the two ankles
-    "reverse_clamshell": SignalGeometry((L.LEFT_ANKLE, L.LEFT_KNEE, L.RIGHT_ANKLE)),
-    # back leg's hip extension: trunk-thigh angle
-    "hip_flexor_stretch": SignalGeometry((L.LEFT_SHOULDER, L.LEFT_HIP, L.LEFT_KNEE)),
-    # top leg lifts: angle between the legs at the working hip
-    "sidelying_hip_abduction": SignalGeometry((L.LEFT_ANKLE, L.LEFT_HIP, L.RIGHT_ANKLE)),
-    "prone_hip_extension": SignalGeometry((L.LEFT_SHOULDER, L.LEFT_HIP, L.LEFT_KNEE)),
+    # knee_opening_deg: the knees part, feet together -> opening at the top hip between the knees
+    "clamshell": SignalGeometry((L.RIGHT_KNEE, L.LEFT_HIP, L.LEFT_KNEE), "higher"),
+    # foot_opening_deg: knees together, the top foot lifts -> opening at the knee between the ankles
+    "reverse_clamshell": SignalGeometry((L.RIGHT_ANKLE, L.LEFT_KNEE, L.LEFT_ANKLE), "higher"),
+    # thigh_split_deg: angle between the two thighs at the hip
+    "hip_flexor_stretch": SignalGeometry((L.RIGHT_KNEE, L.LEFT_HIP, L.LEFT_KNEE)),
+    # straight_leg_abduction_deg: the top leg rises from the bottom one
+    "sidelying_hip_abduction": SignalGeometry((L.RIGHT_ANKLE, L.LEFT_HIP, L.LEFT_ANKLE), "higher"),
+    # bent_thigh_elevation_deg: the bent leg's thigh lifts from the floor
+    "prone_hip_extension": SignalGeometry((L.RIGHT_KNEE, L.LEFT_HIP, L.LEFT_KNEE), "higher"),
+    # bridge_shk_deg: shoulder-hip-knee angle
     "bridge": SignalGeometry((L.LEFT_SHOULDER, L.LEFT_HIP, L.LEFT_KNEE)),
 }
 
@@ -393,9 +401,13 @@ def _obscure(image: Image, box: tuple[int, int, int, int], strength: float) -> I
 
 
 def _pick_side(pose: Pose, geom: SignalGeometry, side: str | None) -> tuple[Landmark, ...]:
+    left, right = geom.for_side("left"), geom.for_side("right")
+    if geom.pick == "higher":
+        y_l, y_r = pose.px(left[-1])[1], pose.px(right[-1])[1]
+        if np.isfinite(y_l) and np.isfinite(y_r):
+            return left if y_l <= y_r else right
     if side in ("left", "right"):
         return geom.for_side(side)
-    left, right = geom.for_side("left"), geom.for_side("right")
     vis_l = float(np.mean([pose.visibility[int(lm)] for lm in left]))
     vis_r = float(np.mean([pose.visibility[int(lm)] for lm in right]))
     return left if vis_l >= vis_r else right

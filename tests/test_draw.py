@@ -115,3 +115,12 @@ def test_annotate_everything_at_any_size(w: int, h: int) -> None:
 def test_annotate_without_pose_still_draws_hud() -> None:
     out = annotate(blank(), None, FrameState(t_s=0.0, person=False, state="no_person"))
     assert out[:60, :200].any()
+
+
+def test_lifted_leg_gets_the_arc_whatever_the_labels() -> None:
+    from hiptrack.draw import MAIN_SIGNAL_GEOMETRY, _pick_side
+
+    pose = standing_pose(lift=0.8)  # the LEFT leg is lifted (its ankle is higher in the image)
+    geom = MAIN_SIGNAL_GEOMETRY["sidelying_hip_abduction"]
+    assert _pick_side(pose, geom, "right")[-1] == Landmark.LEFT_ANKLE
+    assert _pick_side(pose.mirrored(), geom, "left")[-1] == Landmark.RIGHT_ANKLE

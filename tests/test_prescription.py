@@ -78,9 +78,7 @@ def test_errors_name_the_field(exercise: dict[str, object], expected: str) -> No
 def test_top_level_errors() -> None:
     with pytest.raises(PrescriptionError, match="exercises: must list at least one exercise"):
         parse_prescription({"exercises": {}})
-    with pytest.raises(
-        PrescriptionError, match="not an exercise id"
-    ):
+    with pytest.raises(PrescriptionError, match="not an exercise id"):
         parse_prescription({"exercises": {"Bad Name": {"reps": 1}}})
     with pytest.raises(PrescriptionError, match="top level"):
         parse_prescription([1, 2])

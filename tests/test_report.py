@@ -125,7 +125,7 @@ def test_thumbnails_from_the_sample_clip() -> None:
     jpegs = grab_thumbnails(SAMPLE, times, track, width=200)
     assert jpegs[3] is None
     imgs = [cv2.imdecode(np.frombuffer(j, np.uint8), cv2.IMREAD_COLOR) for j in jpegs[:3] if j]
-    assert len(imgs) == 3 and all(i.shape == (150, 200, 3) for i in imgs)
+    assert len(imgs) == 3 and all(i.shape[1] == 200 and i.shape[0] > 60 for i in imgs)
     assert grab_thumbnails(SAMPLE, [0.5], track, blur_faces=True)[0]
 
 
@@ -134,7 +134,11 @@ def test_thumbnail_blurs_the_face_only() -> None:
     pose = standing_pose()
     b, p = (
         cv2.imdecode(
-            np.frombuffer(render_thumbnail(noise, pose, width=640, blur_faces=blur, quality=95), np.uint8), 1
+            np.frombuffer(
+                render_thumbnail(noise, pose, width=640, blur_faces=blur, quality=95, crop_to_person=False),
+                np.uint8,
+            ),
+            1,
         )
         for blur in (True, False)
     )

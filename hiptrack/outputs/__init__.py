@@ -5,8 +5,7 @@ The three calls ``hiptrack analyze`` makes (in this order)::
     from hiptrack import outputs
 
     outputs.add_output_options(parser)                         # when building the parser
-    sinks = outputs.open_sinks(args, src.info, signal_names,   # before the first frame
-                               exercise=spec.id, main_signal=spec.main_signal)
+    sinks = outputs.open_sinks(args, src.info, spec.signal_names, spec=spec)  # before frame 1
     for frame, pose, state in ...:                             # every analysed frame
         for sink in sinks:
             sink.on_frame(frame.image_bgr, pose, state)
@@ -38,6 +37,7 @@ from hiptrack.outputs.csvsink import CsvSink
 from hiptrack.outputs.videosink import VideoSink
 from hiptrack.prescription import Prescription, load_prescription
 from hiptrack.session import Session
+from hiptrack.spec import ExerciseSpec
 from hiptrack.track import PoseTrack
 from hiptrack.video import VideoInfo
 
@@ -135,6 +135,7 @@ def open_sinks(
     exercise_name: str = "",
     main_signal: str | None = None,
     fault_messages: dict[str, str] | None = None,
+    spec: ExerciseSpec | None = None,
 ) -> list[Sink]:
     """The sinks the output options ask for: a :class:`VideoSink` for ``--video``, a
     :class:`CsvSink` for ``--csv`` (possibly none). Checks the paths and the prescription now,
@@ -148,7 +149,14 @@ def open_sinks(
             prescribed target shown in the HUD.
         main_signal: the signal drawn on the body (default: ``FrameState.main_value``).
         fault_messages: fault code -> cue text for the banner.
+        spec: the exercise spec; fills ``exercise``, ``exercise_name``, ``main_signal`` and
+            ``fault_messages`` (the spec's cues) when they are not given.
     """
+    if spec is not None:
+        exercise = exercise or spec.id
+        exercise_name = exercise_name or spec.name
+        main_signal = main_signal or spec.main.signal
+        fault_messages = fault_messages or {c: spec.cue(c) for c in spec.fault_codes}
     exercise = exercise or getattr(args, "exercise", None)
     video_out: Path | None = getattr(args, "video_out", None)
     csv_out: Path | None = getattr(args, "csv_out", None)

@@ -10,7 +10,12 @@ from __future__ import annotations
 
 import os
 import tempfile
+import weakref
 from pathlib import Path
+
+
+def _unlink(path: str) -> None:
+    Path(path).unlink(missing_ok=True)
 
 
 class AtomicPath:
@@ -22,12 +27,17 @@ class AtomicPath:
         os.close(fd)
         self.tmp = Path(tmp)
         self.done = False
+        # safety net: a writer that is never closed or aborted (a crash in the caller) still
+        # removes its temporary file when collected or at exit
+        self._cleanup = weakref.finalize(self, _unlink, tmp)
 
     def commit(self) -> Path:
         os.replace(self.tmp, self.path)
         self.done = True
+        self._cleanup.detach()
         return self.path
 
     def discard(self) -> None:
         self.tmp.unlink(missing_ok=True)
         self.done = True
+        self._cleanup.detach()

@@ -88,6 +88,20 @@ def _read_frames_at(video_path: Path, times_s: Sequence[float]) -> list[npt.NDAr
     return [out.get(i) for i in range(len(times_s))]
 
 
+def _crop_to(image: npt.NDArray[np.uint8], pose: Pose, pad: float = 0.2) -> npt.NDArray[np.uint8]:
+    """The person's box plus ``pad`` on each side, at least half the frame in each direction."""
+    H, W = image.shape[:2]
+    x0, y0, x1, y1 = pose.bbox_px()
+    if not all(np.isfinite([x0, y0, x1, y1])):
+        return image
+    bw, bh = max(x1 - x0, W / 2), max(y1 - y0, H / 2)
+    cx, cy = (x0 + x1) / 2, (y0 + y1) / 2
+    bw, bh = bw * (1 + 2 * pad), bh * (1 + 2 * pad)
+    a, b = int(max(0, cx - bw / 2)), int(max(0, cy - bh / 2))
+    c, d = int(min(W, cx + bw / 2)), int(min(H, cy + bh / 2))
+    return image[b:d, a:c] if (c - a) > 8 and (d - b) > 8 else image
+
+
 def render_thumbnail(
     image_bgr: npt.NDArray[np.uint8],
     pose: Pose | None,
@@ -95,6 +109,7 @@ def render_thumbnail(
     width: int = 320,
     blur_faces: bool = False,
     quality: int = 80,
+    crop_to_person: bool = True,
 ) -> bytes:
     """Skeleton (and face blur) on a copy of the full frame, then shrink to ``width`` and JPEG it."""
     import cv2
@@ -103,7 +118,12 @@ def render_thumbnail(
     if blur_faces:
         blur_face(image, pose)
     if pose is not None:
-        draw_skeleton(image, pose, DrawStyle.for_image(image, min_visibility=0.5))
+        # lines sized for the thumbnail, not the full frame, so they stay visible when shrunk
+        base = DrawStyle.for_image(image).scale
+        shrink = max(1.0, image.shape[1] / max(width, 1))
+        draw_skeleton(image, pose, DrawStyle(scale=min(4.0, base * shrink * 0.6)))
+        if crop_to_person:
+            image = _crop_to(image, pose)
     h, w = image.shape[:2]
     if w > width:
         size = (width, max(2, round(h * width / w)))
