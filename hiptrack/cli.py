@@ -23,6 +23,8 @@ COMMANDS = (
     "eval",
     "exercises",
     "models",
+    "report",
+    "history",
 )
 
 
