@@ -71,9 +71,22 @@ def run_engine(
     return engine, states, raw, partial
 
 
-def replay(track: PoseTrack) -> Iterator[tuple[float, Pose | None, Image | None]]:
-    for t_ms, pose in track:
-        yield t_ms, pose, None
+def replay(
+    track: PoseTrack, video: str | Path | None = None
+) -> Iterator[tuple[float, Pose | None, Image | None]]:
+    """The track's poses; with ``video`` (the clip the track was recorded from) also its frames,
+    so the annotated video and thumbnails can be drawn without running the model again."""
+    if video is None:
+        for t_ms, pose in track:
+            yield t_ms, pose, None
+        return
+    from hiptrack.video import FrameSource
+
+    with FrameSource.from_file(video) as src:
+        frames = iter(src)
+        for t_ms, pose in track:
+            frame = next(frames, None)
+            yield t_ms, pose, None if frame is None else frame.image_bgr
 
 
 def analyze_track(
@@ -81,9 +94,24 @@ def analyze_track(
     track: PoseTrack,
     side: str = "auto",
     smoother: Callable[[Pose | None], Pose | None] | None = None,
+    video: str | Path | None = None,
+    sinks_factory: Callable[[object], Sequence[Sink]] | None = None,
 ) -> Analysis:
-    """Analyse recorded poses (no model, no video decoding)."""
-    engine, states, _, partial = run_engine(spec, replay(track), side=side, smoother=smoother)
+    """Analyse recorded poses (no model). With ``video`` and ``sinks_factory`` the clip's frames
+    are decoded too and fed to the sinks (annotated video, CSV)."""
+    sinks: list[Sink] = []
+    if video is not None and sinks_factory is not None:
+        from hiptrack.video import FrameSource
+
+        with FrameSource.from_file(video) as probe:
+            sinks = list(sinks_factory(probe.info))
+    try:
+        engine, states, _, partial = run_engine(
+            spec, replay(track, video if sinks else None), side=side, sinks=sinks, smoother=smoother
+        )
+    except BaseException:
+        _abort(sinks)
+        raise
     meta = track.meta
     dur = float(track.t_ms[-1] - track.t_ms[0]) / 1000.0 if len(track) > 1 else 0.0
     source = SourceInfo(
@@ -95,7 +123,18 @@ def analyze_track(
         duration_s=round(dur, 3),
     )
     model = ModelInfo(name=str(meta.get("model", "unknown")))
-    return Analysis(engine.session(source, model, partial=partial), states, track)
+    session = engine.session(source, model, partial=partial)
+    for sink in sinks:
+        sink.close(session)
+    return Analysis(session, states, track)
+
+
+def _abort(sinks: Sequence[Sink]) -> None:
+    """A failed run: sinks that can abort drop their temporary files (earlier outputs stay)."""
+    for sink in sinks:
+        abort = getattr(sink, "abort", None)
+        if abort is not None:
+            abort()
 
 
 def source_info(info: object, frames: int, duration_s: float, decode_errors: int) -> SourceInfo:

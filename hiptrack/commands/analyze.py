@@ -7,6 +7,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from hiptrack import outputs
 from hiptrack.analysis import Analysis, analyze_track, analyze_video
 from hiptrack.commands.common import add_model_options, estimator_options, progress
 from hiptrack.errors import HiptrackError
@@ -41,6 +42,7 @@ def register(sub: Any) -> None:
         help="replay a recorded pose track instead of running the model on VIDEO",
     )
     p.add_argument("--quiet", "-q", action="store_true", help="no progress bar or table")
+    outputs.add_output_options(p)
     add_model_options(p)
     p.set_defaults(func=run)
 
@@ -50,8 +52,24 @@ def run(args: argparse.Namespace) -> int:
     for out in (args.json, args.track):
         if out is not None and not out.parent.exists():
             raise HiptrackError(f"Output folder {out.parent} does not exist. Create it or choose another.")
+
+    def sinks(info: object) -> list[Any]:
+        return outputs.open_sinks(args, info, spec.signal_names, spec=spec)  # type: ignore[arg-type]
+
     if args.from_track is not None:
-        analysis = analyze_track(spec, PoseTrack.load(args.from_track), side=args.side)
+        wants_frames = args.video_out is not None or args.csv_out is not None
+        if wants_frames and not Path(args.video).is_file():
+            raise HiptrackError(
+                f"--video and --csv need the clip's frames, but {args.video} is not a file. "
+                "Pass the video the track was recorded from."
+            )
+        analysis = analyze_track(
+            spec,
+            PoseTrack.load(args.from_track),
+            side=args.side,
+            video=args.video if wants_frames else None,
+            sinks_factory=sinks if wants_frames else None,
+        )
     else:
         show = not args.quiet and sys.stderr.isatty()
         analysis = analyze_video(
@@ -59,9 +77,11 @@ def run(args: argparse.Namespace) -> int:
             spec,
             estimator_options(args),
             side=args.side,
+            sinks_factory=sinks,
             progress=lambda total: progress(total, Path(args.video).name, enabled=show),
         )
     write_outputs(args, analysis)
+    outputs.finish_outputs(args, analysis.session, Path(args.video), analysis.frames, analysis.track)
     if not args.quiet:
         print_summary(analysis.session)
     return 130 if analysis.session.partial else 0
