@@ -63,7 +63,7 @@ class _Mismatch:
         counts = Counter(p for _, p in self.hist)
         n = len(self.hist)
         other, k = next(((p, c) for p, c in counts.most_common() if p != required), (None, 0))
-        if counts.get(required, 0) < 0.15 * n and other not in (None, "unknown") and k > 0.7 * n:
+        if counts.get(required, 0) < 0.15 * n and other not in (None, "unknown", "lying") and k > 0.7 * n:
             return other
         return None
 
@@ -300,7 +300,7 @@ class ExerciseEngine:
             other, k = next(
                 ((p, c) for p, c in self.postures.most_common() if p != self.spec.position), (None, 0)
             )
-            if req < 0.15 * n and other not in (None, "unknown") and k > 0.6 * n:
+            if req < 0.15 * n and other not in (None, "unknown", "lying") and k > 0.6 * n:
                 warnings.append(
                     f"{self.spec.name} is done {LABELS[self.spec.position]}, but the person seems to be "
                     f"{LABELS.get(other or 'unknown', other)} for most of the video. Check --exercise, or "

@@ -7,8 +7,9 @@ assumed; world y points down):
   when both knees are straight (>150 deg, image), else ``half_kneeling``;
 * lying when it is more than 50 deg from vertical; then ``supine`` when the knees are 8 cm or
   more above the hips (bent knees pointing at the ceiling, the bridge start), ``side_lying``
-  when the hip line is mostly vertical (hips stacked), ``prone`` when it is mostly horizontal;
-* ``unknown`` otherwise (in transition, or a view where it is ambiguous).
+  when the hip line is mostly vertical (hips stacked), ``prone`` when it is mostly horizontal,
+  and plain ``lying`` in between;
+* ``unknown`` otherwise (in transition, between upright and lying).
 
 The fine classes are least certain for supine vs side-lying seen obliquely; exercise logic gates
 counting on the coarse class (lying / upright) and reports a mismatch only when another fine
@@ -26,12 +27,13 @@ from hiptrack.geometry import joint_angle
 from hiptrack.landmarks import Landmark as L
 from hiptrack.pose import Pose
 
-Posture = Literal["side_lying", "supine", "prone", "half_kneeling", "standing", "unknown"]
+Posture = Literal["side_lying", "supine", "prone", "lying", "half_kneeling", "standing", "unknown"]
 POSTURES: tuple[str, ...] = ("side_lying", "supine", "prone", "half_kneeling", "standing")
 LABELS = {
     "side_lying": "lying on one side",
     "supine": "lying on the back",
     "prone": "lying face down",
+    "lying": "lying down",
     "half_kneeling": "half-kneeling",
     "standing": "standing",
     "unknown": "in an unclear position",
@@ -64,12 +66,12 @@ def classify(pose: Pose) -> Posture:
         return "side_lying"
     if stacked < 0.25:
         return "prone" if knee_h < 0.04 else "supine"
-    return "unknown"
+    return "lying"
 
 
 def coarse(posture: str) -> str:
     """``lying``, ``upright`` or ``unknown``."""
-    if posture in ("side_lying", "supine", "prone"):
+    if posture in ("side_lying", "supine", "prone", "lying"):
         return "lying"
     if posture in ("half_kneeling", "standing"):
         return "upright"

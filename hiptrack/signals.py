@@ -291,6 +291,30 @@ def shoulder_width_norm(pose: Pose) -> float:
     return w / max(float(np.linalg.norm(_trunk_2d(pose))), 1e-6)
 
 
+def _line_angle_2d(pose: Pose, a: L, b: L) -> float:
+    d = _p(pose, a) - _p(pose, b)
+    return float(np.degrees(np.arctan2(d[1], d[0])))
+
+
+@signal("deg", "image angle of the hip line minus that of the knee line, modulo 180")
+def hip_vs_knee_line_2d_deg(pose: Pose) -> float:
+    d = _line_angle_2d(pose, L.LEFT_HIP, L.RIGHT_HIP) - _line_angle_2d(pose, L.LEFT_KNEE, L.RIGHT_KNEE)
+    return (d + 90.0) % 180.0 - 90.0
+
+
+@signal("deg", "image angle of the hip line minus that of the shoulder line, modulo 180")
+def hip_vs_shoulder_line_2d_deg(pose: Pose) -> float:
+    d = _line_angle_2d(pose, L.LEFT_HIP, L.RIGHT_HIP) - _line_angle_2d(
+        pose, L.LEFT_SHOULDER, L.RIGHT_SHOULDER
+    )
+    return (d + 90.0) % 180.0 - 90.0
+
+
+@signal("m", "height difference of the two hips, world metres (0 = level)")
+def hip_height_diff_m(pose: Pose) -> float:
+    return float(_w(pose, L.LEFT_HIP)[1] - _w(pose, L.RIGHT_HIP)[1])
+
+
 @signal("deg", "shoulder line direction about the trunk axis, 3-D, modulo 180")
 def shoulder_roll_deg(pose: Pose) -> float:
     return _roll_deg(pose, L.LEFT_SHOULDER, L.RIGHT_SHOULDER)
