@@ -166,6 +166,7 @@ class RepMachine:
         self._top_since: float | None = None
         self._last_seen: float | None = None
         self._assumed_rest: float | None = None
+        self._roms: list[float] = []
         self._lp_main.reset()
         for lp in self._lp.values():
             lp.reset()
@@ -222,6 +223,16 @@ class RepMachine:
             return self._at_rest(s, rest)
         return self._in_rep(s, rest)
 
+    def _plausible(self, r: RepResult) -> bool:
+        """Duration within limits, and not much smaller than the reps before it."""
+        if not self.main.min_rep_s <= r.end_s - r.start_s <= self.main.max_rep_s:
+            return False
+        if self.main.min_rom_fraction > 0 and self._roms:
+            if r.rom < self.main.min_rom_fraction * float(np.median(self._roms)):
+                return False
+        self._roms.append(r.rom)
+        return True
+
     def finish(self) -> RepResult | None:
         """End of input: close a rep that reached the top and is on its way down (or, for a
         hold, still held), else drop it."""
@@ -238,7 +249,7 @@ class RepMachine:
         result = self._measure(rest)
         self.state = "rest"
         self._buf, self._peak, self._top_since = [], -math.inf, None
-        return result
+        return result if result is not None and self._plausible(result) else None
 
     def _at_rest(self, s: _Sample, rest: float) -> MachineOutput:
         if s.v - rest > self.main.start_delta:
@@ -282,8 +293,7 @@ class RepMachine:
                 result = self._measure(rest)
                 self.state = "rest"
                 self._buf, self._peak, self._top_since = [], -math.inf, None
-                ok = result is not None and self.main.min_rep_s <= result.end_s - result.start_s
-                ok = ok and result is not None and result.end_s - result.start_s <= self.main.max_rep_s
+                ok = result is not None and self._plausible(result)
                 out = MachineOutput(
                     "rest", s.v, rest, completed=result if ok else None, aborted=None if ok else "duration"
                 )

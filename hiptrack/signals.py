@@ -156,6 +156,12 @@ def foot_opening_deg(pose: Pose) -> float:
     return _chord_deg(ankle_gap_norm(pose))
 
 
+@signal("deg", "angle between the two shanks, knee->ankle, 2-D (0 = parallel)")
+def shank_split_deg(pose: Pose) -> float:
+    (_, kl, al), (_, kr, ar) = _LEGS
+    return angle_between(_p(pose, al) - _p(pose, kl), _p(pose, ar) - _p(pose, kr))
+
+
 @signal("deg", "angle between the two thighs (0 = parallel)")
 def thigh_split_deg(pose: Pose) -> float:
     (hl, kl, _), (hr, kr, _) = _LEGS

@@ -51,6 +51,13 @@ class MainSignal(_Strict):
     hold_tolerance_fraction: float = Field(
         0.12, ge=0, lt=1, description="...or within this fraction of the excursion, whichever is larger"
     )
+    min_rom_fraction: float = Field(
+        0.0,
+        ge=0,
+        lt=1,
+        description="a rep whose range is below this fraction of the median of the previous reps "
+        "is a partial motion (0 = off)",
+    )
     min_rep_s: float = Field(0.5, ge=0)
     max_rep_s: float = Field(60.0, gt=0)
     smoothing_hz: float = Field(3.0, gt=0, description="low-pass cut-off applied to the signal")
