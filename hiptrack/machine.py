@@ -227,9 +227,9 @@ class RepMachine:
         """Duration within limits, and not much smaller than the reps before it."""
         if not self.main.min_rep_s <= r.end_s - r.start_s <= self.main.max_rep_s:
             return False
-        if self.main.min_rom_fraction > 0 and self._roms:
-            if r.rom < self.main.min_rom_fraction * float(np.median(self._roms)):
-                return False
+        typical = float(np.median(self._roms)) if self._roms else 0.0
+        if r.rom < self.main.min_rom_fraction * typical:
+            return False
         self._roms.append(r.rom)
         return True
 
