@@ -227,6 +227,8 @@ class RepMachine:
         """Duration within limits, and not much smaller than the reps before it."""
         if not self.main.min_rep_s <= r.end_s - r.start_s <= self.main.max_rep_s:
             return False
+        if self.spec.kind == "holds" and r.hold_s < self.main.min_rep_s:
+            return False  # a stretch must be held, not just passed through
         typical = float(np.median(self._roms)) if self._roms else 0.0
         if r.rom < self.main.min_rom_fraction * typical:
             return False

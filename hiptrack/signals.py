@@ -162,6 +162,22 @@ def shank_split_deg(pose: Pose) -> float:
     return angle_between(_p(pose, al) - _p(pose, kl), _p(pose, ar) - _p(pose, kr))
 
 
+@signal("deg", "angle between the two thighs, 3-D (0 = parallel)")
+def thigh_split_3d_deg(pose: Pose) -> float:
+    (hl, kl, _), (hr, kr, _) = _LEGS
+    return angle_between(_w(pose, kl) - _w(pose, hl), _w(pose, kr) - _w(pose, hr))
+
+
+@signal(
+    "deg",
+    "thigh split as the camera best sees it: the image angle when the thighs are seen "
+    "spread (> 45 deg, side and oblique views), else the 3-D angle (front and back views)",
+)
+def thigh_split_best_deg(pose: Pose) -> float:
+    flat = thigh_split_deg(pose)
+    return flat if flat > 45.0 else thigh_split_3d_deg(pose)
+
+
 @signal("deg", "angle between the two thighs (0 = parallel)")
 def thigh_split_deg(pose: Pose) -> float:
     (hl, kl, _), (hr, kr, _) = _LEGS
