@@ -63,7 +63,7 @@ class _Mismatch:
         counts = Counter(p for _, p in self.hist)
         n = len(self.hist)
         other, k = next(((p, c) for p, c in counts.most_common() if p != required), (None, 0))
-        if counts.get(required, 0) < 0.15 * n and other not in (None, "unknown", "lying") and k > 0.7 * n:
+        if counts.get(required, 0) < 0.1 * n and other not in (None, "unknown", "lying") and k > 0.8 * n:
             return other
         return None
 
@@ -123,7 +123,10 @@ class ExerciseEngine:
         self._in_position = in_pos and mism is None
         self._update_side(t, pose, events)
         sig = signals.compute(pose, self.spec.signal_names)
-        main = sig.get(self.spec.main.signal) if self._in_position else None
+        # the start position gates the start of a rep; a rep under way is followed to its end
+        # (a big lift can make the body look like another position for a moment)
+        counting = self._in_position or self.machine.state != "rest"
+        main = sig.get(self.spec.main.signal) if counting else None
         if self.machine.state == "rest" and main is not None:
             self._rep_side = self.side
         out = self.machine.update(t, main, sig)

@@ -6,7 +6,8 @@ assumed; world y points down):
 * upright when the trunk (hips->shoulders) is within 35 deg of vertical; then ``standing``
   when both knees are straight (>150 deg, image), else ``half_kneeling``;
 * lying when it is more than 50 deg from vertical; then ``supine`` when the knees are 8 cm or
-  more above the hips (bent knees pointing at the ceiling, the bridge start), ``side_lying``
+  more above the hips on average and neither is below them (bent knees pointing at the
+  ceiling, the bridge start), ``side_lying``
   when the hip line is mostly vertical (hips stacked), ``prone`` when it is mostly horizontal,
   and plain ``lying`` in between;
 * ``unknown`` otherwise (in transition, between upright and lying).
@@ -56,10 +57,14 @@ def classify(pose: Pose) -> Posture:
         return "standing" if min(knees) > 150 else "half_kneeling"
     if tilt < 50:
         return "unknown"
-    # lying: knees above the hips (world y points down) -> on the back with knees bent
-    knee_h = float((w[L.LEFT_HIP][1] + w[L.RIGHT_HIP][1]) / 2 - (w[L.LEFT_KNEE][1] + w[L.RIGHT_KNEE][1]) / 2)
-    if knee_h > 0.08:
+    # lying: knees above the hips (world y points down) -> on the back with knees bent. Both
+    # knees must be up: one raised knee is a prone hip extension or a leg lift.
+    hip_y = (w[L.LEFT_HIP][1] + w[L.RIGHT_HIP][1]) / 2
+    knee_mean = float(hip_y - (w[L.LEFT_KNEE][1] + w[L.RIGHT_KNEE][1]) / 2)
+    knee_min = float(hip_y - max(w[L.LEFT_KNEE][1], w[L.RIGHT_KNEE][1]))
+    if knee_mean > 0.08 and knee_min > 0.0:
         return "supine"
+    knee_h = knee_mean
     hip_line = w[L.LEFT_HIP] - w[L.RIGHT_HIP]
     stacked = abs(float(hip_line[1])) / max(float(np.linalg.norm(hip_line)), 1e-6)
     if stacked > 0.5:

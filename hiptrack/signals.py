@@ -250,6 +250,32 @@ def bent_knee_height_m(pose: Pose) -> float:
     return float(_mid(pose, L.LEFT_HIP, L.RIGHT_HIP, True)[1] - _w(pose, knee)[1])
 
 
+def _top_leg(pose: Pose) -> int:
+    """Index into _LEGS of the upper leg of a side-lying body: the one whose hip is higher in
+    the image (hips stay stacked, so this holds whatever the legs do)."""
+    return 0 if _p(pose, L.LEFT_HIP)[1] < _p(pose, L.RIGHT_HIP)[1] else 1
+
+
+@signal(
+    "deg",
+    "elevation of the top leg (hip->ankle; the leg of the higher hip) above the trunk line, 2-D; side-lying",
+)
+def top_leg_abduction_deg(pose: Pose) -> float:
+    return _leg_elevations(pose, 2)[_top_leg(pose)]
+
+
+@signal("deg", "knee angle of the top leg (the leg of the higher hip), 2-D (180 = straight)")
+def top_leg_knee_2d_deg(pose: Pose) -> float:
+    hip, knee, ankle = _LEGS[_top_leg(pose)]
+    return joint_angle(_p(pose, hip), _p(pose, knee), _p(pose, ankle))
+
+
+@signal("deg", "elevation of the straighter leg's thigh (hip->knee) above the trunk line, 2-D")
+def straight_thigh_abduction_deg(pose: Pose) -> float:
+    i = int(np.argmax(_knee_angles(pose)))
+    return _leg_elevations(pose, 1)[i]
+
+
 @signal("deg", "elevation of the straighter leg (hip->ankle) above the trunk line, 2-D")
 def straight_leg_abduction_deg(pose: Pose) -> float:
     i = int(np.argmax(_knee_angles(pose)))
