@@ -18,6 +18,8 @@ from collections import Counter, deque
 from collections.abc import Callable
 from dataclasses import dataclass
 
+import numpy as np
+
 from hiptrack import signals
 from hiptrack.events import Event, FrameState, MachineState
 from hiptrack.geometry import joint_angle
@@ -68,6 +70,9 @@ class _Mismatch:
         return None
 
 
+END_ON_RATIO = 0.75  # trunk_depth_ratio above this: the camera looks along the body
+
+
 class ExerciseEngine:
     """Count, time and judge one exercise from a stream of poses."""
 
@@ -101,6 +106,8 @@ class ExerciseEngine:
         self._person = False
         self._mismatch_posture: str | None = None
         self._in_position = False
+        self._depth: deque[tuple[float, float]] = deque()
+        self._end_on_warned = False
 
     # -- per frame ----------------------------------------------------------------------------
     def update(self, t_ms: float, pose: Pose | None) -> FrameState:
@@ -122,6 +129,7 @@ class ExerciseEngine:
         in_pos = coarse(posture) == self._required_coarse or (posture == "unknown" and self._in_position)
         self._in_position = in_pos and mism is None
         self._update_side(t, pose, events)
+        self._update_view(t, pose)
         sig = signals.compute(pose, self.spec.signal_names)
         # the start position gates the start of a rep; a rep under way is followed to its end
         # (a big lift can make the body look like another position for a moment)
@@ -179,12 +187,40 @@ class ExerciseEngine:
             self._handle(self._last_t, MachineOutput("rest", None, None, completed=res), events)
         return events
 
+    def _update_view(self, t: float, pose: Pose) -> None:
+        r = signals.trunk_depth_ratio(pose)
+        if r == r:  # not NaN
+            self._depth.append((t, r))
+        while self._depth and self._depth[0][0] < t - 5.0:
+            self._depth.popleft()
+
+    def end_on_view(self) -> bool:
+        """The camera looks along the body (from the feet or head) for the last seconds."""
+        if len(self._depth) < 10:
+            return False
+        return float(np.median([r for _, r in self._depth])) > END_ON_RATIO
+
+    def _judge_faults(self) -> bool:
+        """Faults are judged unless the camera sees the body end-on and the spec says that view
+        does not work (depth is what MediaPipe gets wrong, and end-on it is all depth)."""
+        if any(v in self.spec.views for v in ("feet", "head")) or not self.end_on_view():
+            return True
+        if not self._end_on_warned:
+            self._end_on_warned = True
+            self.warnings.append(
+                "The camera looks along the body (from the feet or the head): reps are counted, but "
+                f"form faults cannot be judged from there. {self.spec.camera_tip}"
+            )
+        return False
+
     def _handle(self, t: float, out: MachineOutput, events: list[Event]) -> None:
         if out.top_reached:
             events.append(Event("hold_start", t))
         res = out.completed
         if res is None:
             return
+        if not self._judge_faults():
+            res.faults = []
         side = as_side(self._rep_side or self.side)
         codes = [c for c, _, _ in res.faults]
         hold_short = self.spec.hold_target_s > 0 and (

@@ -379,6 +379,17 @@ def pelvis_twist_deg(pose: Pose) -> float:
     return (d + 90.0) % 180.0 - 90.0
 
 
+@signal(
+    "ratio",
+    "how much the trunk points at the camera: |depth part| / length, 3-D (0 = trunk "
+    "across the view, 1 = camera at the feet or head)",
+)
+def trunk_depth_ratio(pose: Pose) -> float:
+    trunk = _mid(pose, L.LEFT_SHOULDER, L.RIGHT_SHOULDER, True) - _mid(pose, L.LEFT_HIP, L.RIGHT_HIP, True)
+    n = float(np.linalg.norm(trunk))
+    return abs(float(trunk[2])) / n if n > 1e-9 else float("nan")
+
+
 @signal("deg", "trunk angle from the camera's vertical, 3-D (0 = upright)")
 def trunk_tilt_deg(pose: Pose) -> float:
     trunk = _mid(pose, L.LEFT_SHOULDER, L.RIGHT_SHOULDER, True) - _mid(pose, L.LEFT_HIP, L.RIGHT_HIP, True)

@@ -138,3 +138,25 @@ def test_wrong_exercise_position_is_reported() -> None:
     s = engine.session(SourceInfo(path="synthetic"))
     assert s.reps == []
     assert any("lying on one side" in w for w in s.warnings)
+
+
+def test_end_on_camera_counts_but_does_not_judge_faults() -> None:
+    """Seen from the feet (trunk pointing at the camera) depth is all MediaPipe has to go on:
+    reps still count, faults are not judged, and the user is told where to put the camera."""
+    from dataclasses import replace
+
+    import numpy as np
+
+    def end_on(pose):
+        if pose is None:
+            return None
+        world = pose.world_m.copy()
+        world[:, [0, 2]] = world[:, [2, 0]]  # the body's long axis now points along the depth
+        # a large shoulder-line swing that would read as trunk rotation from the front
+        world[11, 0] += 0.2 * np.sin(pose.t_ms / 300.0)
+        return replace(pose, world_m=world)
+
+    s = run((t, end_on(p)) for t, p in sequence(plan(4), 30))
+    assert len(s.reps) == 4
+    assert all(f.code == "hold_short" for f in s.faults)
+    assert any("from the feet or the head" in w for w in s.warnings)
