@@ -141,6 +141,41 @@ def ankle_gap_norm(pose: Pose) -> float:
     return gap / _mean_len(pose, (L.LEFT_KNEE, L.LEFT_ANKLE), (L.RIGHT_KNEE, L.RIGHT_ANKLE))
 
 
+_SCALE_SEGMENTS = (
+    (L.LEFT_HIP, L.LEFT_KNEE),
+    (L.RIGHT_HIP, L.RIGHT_KNEE),
+    (L.LEFT_KNEE, L.LEFT_ANKLE),
+    (L.RIGHT_KNEE, L.RIGHT_ANKLE),
+    (L.LEFT_SHOULDER, L.LEFT_HIP),
+    (L.RIGHT_SHOULDER, L.RIGHT_HIP),
+    (L.LEFT_SHOULDER, L.LEFT_ELBOW),
+    (L.RIGHT_SHOULDER, L.RIGHT_ELBOW),
+)
+
+
+def px_per_m(pose: Pose) -> float:
+    """Image scale near the body: the largest pixels-per-metre ratio over the long segments
+    (the segment most parallel to the image is the least foreshortened)."""
+    best = 0.0
+    for a, b in _SCALE_SEGMENTS:
+        m = float(np.linalg.norm(_w(pose, a) - _w(pose, b)))
+        if m > 0.05:
+            best = max(best, float(np.linalg.norm(_p(pose, a) - _p(pose, b))) / m)
+    return best
+
+
+def _gap_over(pose: Pose, a: L, b: L, seg: tuple[tuple[L, L], tuple[L, L]]) -> float:
+    """Image distance a-b in metres (via px_per_m) / the mean world length of two segments."""
+    scale = px_per_m(pose)
+    length = (
+        float(np.linalg.norm(_w(pose, seg[0][0]) - _w(pose, seg[0][1])))
+        + float(np.linalg.norm(_w(pose, seg[1][0]) - _w(pose, seg[1][1])))
+    ) / 2
+    if scale <= 0 or length < 1e-3:
+        return float("nan")
+    return float(np.linalg.norm(_p(pose, a) - _p(pose, b))) / scale / length
+
+
 def _chord_deg(ratio: float) -> float:
     """Opening angle of two equal segments whose tips are ``ratio`` segment-lengths apart."""
     return float(np.degrees(2.0 * np.arcsin(np.clip(ratio / 2.0, 0.0, 1.0))))
@@ -160,6 +195,22 @@ def foot_opening_deg(pose: Pose) -> float:
 def shank_split_deg(pose: Pose) -> float:
     (_, kl, al), (_, kr, ar) = _LEGS
     return angle_between(_p(pose, al) - _p(pose, kl), _p(pose, ar) - _p(pose, kr))
+
+
+@signal(
+    "deg",
+    "knee opening from the knee gap in metres (image gap / body scale) over the "
+    "world thigh length, as an angle; less inflated by oblique views than knee_opening_deg",
+)
+def knee_opening_scaled_deg(pose: Pose) -> float:
+    thighs = ((L.LEFT_HIP, L.LEFT_KNEE), (L.RIGHT_HIP, L.RIGHT_KNEE))
+    return _chord_deg(_gap_over(pose, L.LEFT_KNEE, L.RIGHT_KNEE, thighs))
+
+
+@signal("deg", "foot opening from the ankle gap in metres over the world shank length")
+def foot_opening_scaled_deg(pose: Pose) -> float:
+    shanks = ((L.LEFT_KNEE, L.LEFT_ANKLE), (L.RIGHT_KNEE, L.RIGHT_ANKLE))
+    return _chord_deg(_gap_over(pose, L.LEFT_ANKLE, L.RIGHT_ANKLE, shanks))
 
 
 @signal("deg", "angle between the two thighs, 3-D (0 = parallel)")
