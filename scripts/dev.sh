@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Set up hiptrack in a virtual environment and run one of its jobs.
-#   scripts/dev.sh demo   - install, then analyse a bundled sample video (JSON + report)
+#   scripts/dev.sh demo   - install, then analyse a bundled sample video (JSON, report, video, CSV)
 #   scripts/dev.sh test   - install with test tools, then lint, type-check and run the tests
 #   scripts/dev.sh eval   - score against ../shared/clips and ../shared/footage (if present)
 set -euo pipefail
@@ -12,8 +12,16 @@ setup() {
   if [ ! -x "$VENV/bin/python" ]; then
     "$PY" -m venv "$VENV"
   fi
-  "$VENV/bin/python" -m pip install -q --disable-pip-version-check --upgrade pip >/dev/null
-  "$VENV/bin/python" -m pip install -q --disable-pip-version-check -e ".$1"
+  local log
+  log="$(mktemp)"
+  if ! { "$VENV/bin/python" -m pip install -q --disable-pip-version-check --upgrade pip \
+         && "$VENV/bin/python" -m pip install -q --disable-pip-version-check -e ".$1"; } >"$log" 2>&1; then
+    cat "$log" >&2
+    echo "error: installing hiptrack failed (pip output above). Check the network to PyPI and try again." >&2
+    rm -f "$log"
+    exit 1
+  fi
+  rm -f "$log"
 }
 
 need_chromium() {
@@ -33,8 +41,9 @@ case "${1:-}" in
     setup ""
     mkdir -p out
     "$VENV/bin/hiptrack" analyze sample_videos/dev_cs_1.mp4 --exercise clamshell \
-      --json out/dev_cs_1.json "${@:2}"
-    echo "session written to out/dev_cs_1.json"
+      --json out/dev_cs_1.json --report out/dev_cs_1.html --video out/dev_cs_1.annotated.mp4 \
+      --csv out/dev_cs_1.csv --prescription hiptrack/data/prescription_sample.toml "${@:2}"
+    echo "wrote out/dev_cs_1.json (session), .html (report: open it in a browser), .annotated.mp4, .csv"
     ;;
   test)
     setup "[dev]"
