@@ -11,28 +11,42 @@ with a unit. Conventions, for every signal below:
   they are symmetric in the two legs (distances, angles between legs) or take the leg that is
   *doing* the movement (the higher ankle, the more elevated thigh).
 
-=========================== ====== ==============================================================
-signal                      unit   meaning (0 = ...)
-=========================== ====== ==============================================================
-knee_gap_norm               ratio  knee-to-knee distance / mean thigh length (0 = knees touch)
-ankle_gap_norm              ratio  ankle-to-ankle distance / mean shank length (0 = feet touch)
-thigh_split_deg             deg    angle between the two thighs (0 = parallel)
-abduction_deg               deg    elevation of the more lifted leg (hip->ankle) above the trunk
+============================ ===== ===============================================================
+signal                       unit  meaning (0 = ...)
+============================ ===== ===============================================================
+knee_gap_norm                ratio knee-to-knee image distance / mean thigh length (0 = touching)
+ankle_gap_norm               ratio ankle-to-ankle image distance / mean shank length
+knee_opening_deg             deg   knee_gap_norm as the opening angle of two thigh-long segments
+knee_opening_scaled_deg      deg   the same from the knee gap in metres (image gap over the body's
+                                   image scale) over the world thigh length: oblique views do
+                                   not inflate it (clamshell)
+foot_opening_deg             deg   ankle_gap_norm as an opening angle (reverse clamshell)
+thigh_split_deg              deg   angle between the two thighs, image (0 = parallel)
+thigh_split_3d_deg           deg   the same, world
+thigh_split_best_deg         deg   image angle when the thighs are seen spread, else world
+                                   (hip flexor stretch: front views overlap the thighs)
+abduction_deg                deg   elevation of the more lifted leg (hip->ankle) above the trunk
                                    line (shoulders->hips); 0 = leg continues the trunk line
-hip_extension_deg           deg    elevation of the more lifted thigh (hip->knee) above the trunk
-                                   line; 0 = thigh in line with the trunk
-lifted_knee_deg             deg    knee angle (hip-knee-ankle, 3-D) of the more lifted leg
-                                   (180 = straight)
-bridge_shk_deg              deg    shoulder-hip-knee angle, mean of both sides, 2-D
+top_leg_abduction_deg        deg   the same for the top leg (the leg of the higher hip)
+top_leg_knee_2d_deg          deg   knee angle of the top leg, image (180 = straight)
+hip_extension_deg            deg   elevation of the more lifted thigh above the trunk line
+bent_thigh_elevation_deg     deg   elevation of the bent leg's thigh above the trunk line, image
+bent_thigh_trunk_3d_deg      deg   angle between the trunk line and the bent leg's thigh, world
+bent_knee_deg                deg   knee angle of the more bent leg, world (180 = straight)
+straight_knee_deg            deg   knee angle of the straighter leg, world
+bridge_shk_deg               deg   shoulder-hip-knee angle, mean of both sides, image
                                    (180 = shoulders, hips and knees in one line)
-shoulder_roll_deg           deg    direction of the shoulder line about the trunk axis, 3-D,
-                                   modulo 180 (changes = trunk rotation)
-hip_roll_deg                deg    same for the hip line (pelvis rotation)
-pelvis_twist_deg            deg    hip line minus shoulder line roll (0 = pelvis square to trunk)
-trunk_tilt_deg              deg    trunk (hips->shoulders) angle from the camera's vertical, 3-D
-                                   (0 = upright)
-trunk_horizontal_deg        deg    trunk angle from the image horizontal, 2-D (0 = lying)
-=========================== ====== ==============================================================
+shoulder_roll_deg            deg   shoulder line direction about the trunk axis, world, modulo
+                                   180 (its change = trunk rotation)
+hip_roll_deg                 deg   the same for the hip line
+pelvis_twist_deg             deg   hip line minus shoulder line roll (0 = pelvis square to trunk)
+trunk_tilt_deg               deg   trunk (hips->shoulders) angle from the camera's vertical,
+                                   world (0 = upright)
+trunk_horizontal_deg         deg   trunk angle from the image horizontal (0 = lying)
+trunk_lean_2d_deg            deg   trunk angle from the image vertical (0 = upright)
+trunk_depth_ratio            ratio how much the trunk points at the camera (1 = camera at the
+                                   feet or head)
+============================ ===== ===============================================================
 """
 
 from __future__ import annotations
@@ -191,12 +205,6 @@ def foot_opening_deg(pose: Pose) -> float:
     return _chord_deg(ankle_gap_norm(pose))
 
 
-@signal("deg", "angle between the two shanks, knee->ankle, 2-D (0 = parallel)")
-def shank_split_deg(pose: Pose) -> float:
-    (_, kl, al), (_, kr, ar) = _LEGS
-    return angle_between(_p(pose, al) - _p(pose, kl), _p(pose, ar) - _p(pose, kr))
-
-
 @signal(
     "deg",
     "knee opening from the knee gap in metres (image gap / body scale) over the "
@@ -205,12 +213,6 @@ def shank_split_deg(pose: Pose) -> float:
 def knee_opening_scaled_deg(pose: Pose) -> float:
     thighs = ((L.LEFT_HIP, L.LEFT_KNEE), (L.RIGHT_HIP, L.RIGHT_KNEE))
     return _chord_deg(_gap_over(pose, L.LEFT_KNEE, L.RIGHT_KNEE, thighs))
-
-
-@signal("deg", "foot opening from the ankle gap in metres over the world shank length")
-def foot_opening_scaled_deg(pose: Pose) -> float:
-    shanks = ((L.LEFT_KNEE, L.LEFT_ANKLE), (L.RIGHT_KNEE, L.RIGHT_ANKLE))
-    return _chord_deg(_gap_over(pose, L.LEFT_ANKLE, L.RIGHT_ANKLE, shanks))
 
 
 @signal("deg", "angle between the two thighs, 3-D (0 = parallel)")
@@ -265,40 +267,12 @@ def bent_thigh_elevation_deg(pose: Pose) -> float:
     return _leg_elevations(pose, 1)[i]
 
 
-@signal("deg", "elevation of the bent leg's thigh above the straight leg (hip->ankle), 2-D")
-def bent_thigh_vs_leg_deg(pose: Pose) -> float:
-    i = int(np.argmin(_knee_angles(pose)))
-    hip, knee, _ = _LEGS[i]
-    ohip, _, oankle = _LEGS[1 - i]
-    return elevation_deg(_p(pose, knee) - _p(pose, hip), _p(pose, oankle) - _p(pose, ohip))
-
-
 @signal("deg", "angle between the trunk line and the bent leg's thigh, 3-D (0 = in line)")
 def bent_thigh_trunk_3d_deg(pose: Pose) -> float:
     i = int(np.argmin(_knee_angles(pose)))
     hip, knee, _ = _LEGS[i]
     trunk = _mid(pose, L.LEFT_HIP, L.RIGHT_HIP, True) - _mid(pose, L.LEFT_SHOULDER, L.RIGHT_SHOULDER, True)
     return angle_between(trunk, _w(pose, knee) - _w(pose, hip))
-
-
-@signal("ratio", "height of the bent leg's knee above its hip in the image / thigh length")
-def bent_knee_height_norm(pose: Pose) -> float:
-    i = int(np.argmin(_knee_angles(pose)))
-    hip, knee, _ = _LEGS[i]
-    thigh = max(float(np.linalg.norm(_p(pose, knee) - _p(pose, hip))), 1e-6)
-    return (
-        float(_p(pose, hip)[1] - _p(pose, knee)[1])
-        / _mean_len(pose, (L.LEFT_HIP, L.LEFT_KNEE), (L.RIGHT_HIP, L.RIGHT_KNEE))
-        if thigh
-        else 0.0
-    )
-
-
-@signal("m", "height of the bent leg's knee above the hips, world metres")
-def bent_knee_height_m(pose: Pose) -> float:
-    i = int(np.argmin(_knee_angles(pose)))
-    _hip, knee, _ = _LEGS[i]
-    return float(_mid(pose, L.LEFT_HIP, L.RIGHT_HIP, True)[1] - _w(pose, knee)[1])
 
 
 def _top_leg(pose: Pose) -> int:
@@ -321,97 +295,11 @@ def top_leg_knee_2d_deg(pose: Pose) -> float:
     return joint_angle(_p(pose, hip), _p(pose, knee), _p(pose, ankle))
 
 
-@signal("deg", "elevation of the straighter leg's thigh (hip->knee) above the trunk line, 2-D")
-def straight_thigh_abduction_deg(pose: Pose) -> float:
-    i = int(np.argmax(_knee_angles(pose)))
-    return _leg_elevations(pose, 1)[i]
-
-
-@signal("deg", "elevation of the straighter leg (hip->ankle) above the trunk line, 2-D")
-def straight_leg_abduction_deg(pose: Pose) -> float:
-    i = int(np.argmax(_knee_angles(pose)))
-    return _leg_elevations(pose, 2)[i]
-
-
-@signal("deg", "knee angle of the leg with the higher ankle, 3-D (180 = straight)")
-def top_knee_deg(pose: Pose) -> float:
-    el = _leg_elevations(pose, 2)
-    hip, knee, ankle = _LEGS[int(np.argmax(el))]
-    return joint_angle(_w(pose, hip), _w(pose, knee), _w(pose, ankle))
-
-
 @signal("deg", "shoulder-hip-knee angle, mean of both sides (180 = straight line)")
 def bridge_shk_deg(pose: Pose) -> float:
     left = joint_angle(_p(pose, L.LEFT_SHOULDER), _p(pose, L.LEFT_HIP), _p(pose, L.LEFT_KNEE))
     right = joint_angle(_p(pose, L.RIGHT_SHOULDER), _p(pose, L.RIGHT_HIP), _p(pose, L.RIGHT_KNEE))
     return (left + right) / 2.0
-
-
-@signal("deg", "knee angle of the lifted leg (higher above the trunk line), 2-D (180 = straight)")
-def lifted_leg_knee_2d_deg(pose: Pose) -> float:
-    hip, knee, ankle = _LEGS[int(np.argmax(_leg_elevations(pose, 2)))]
-    return joint_angle(_p(pose, hip), _p(pose, knee), _p(pose, ankle))
-
-
-@signal("deg", "knee angle of the lifted leg (higher above the trunk line), 3-D (180 = straight)")
-def lifted_leg_knee_deg(pose: Pose) -> float:
-    hip, knee, ankle = _LEGS[int(np.argmax(_leg_elevations(pose, 2)))]
-    return joint_angle(_w(pose, hip), _w(pose, knee), _w(pose, ankle))
-
-
-@signal("ratio", "lifted leg's shank / thigh length in the image (drops as the knee bends away)")
-def lifted_shank_ratio(pose: Pose) -> float:
-    hip, knee, ankle = _LEGS[int(np.argmax(_leg_elevations(pose, 2)))]
-    thigh = float(np.linalg.norm(_p(pose, knee) - _p(pose, hip)))
-    return float(np.linalg.norm(_p(pose, ankle) - _p(pose, knee))) / max(thigh, 1e-6)
-
-
-@signal("ratio", "image-depth difference of the hips / hip distance (0 = hips at equal depth)")
-def hip_depth_skew(pose: Pose) -> float:
-    d = abs(float(pose.z_rel[int(L.LEFT_HIP)] - pose.z_rel[int(L.RIGHT_HIP)]))
-    return d / max(float(np.linalg.norm(_p(pose, L.LEFT_HIP) - _p(pose, L.RIGHT_HIP))), 1e-6)
-
-
-@signal("ratio", "image-depth difference of the shoulders / shoulder distance")
-def shoulder_depth_skew(pose: Pose) -> float:
-    d = abs(float(pose.z_rel[int(L.LEFT_SHOULDER)] - pose.z_rel[int(L.RIGHT_SHOULDER)]))
-    return d / max(float(np.linalg.norm(_p(pose, L.LEFT_SHOULDER) - _p(pose, L.RIGHT_SHOULDER))), 1e-6)
-
-
-@signal("ratio", "hip-to-hip image distance / trunk length (shrinks as the pelvis rolls)")
-def hip_width_norm(pose: Pose) -> float:
-    w = float(np.linalg.norm(_p(pose, L.LEFT_HIP) - _p(pose, L.RIGHT_HIP)))
-    return w / max(float(np.linalg.norm(_trunk_2d(pose))), 1e-6)
-
-
-@signal("ratio", "shoulder-to-shoulder image distance / trunk length")
-def shoulder_width_norm(pose: Pose) -> float:
-    w = float(np.linalg.norm(_p(pose, L.LEFT_SHOULDER) - _p(pose, L.RIGHT_SHOULDER)))
-    return w / max(float(np.linalg.norm(_trunk_2d(pose))), 1e-6)
-
-
-def _line_angle_2d(pose: Pose, a: L, b: L) -> float:
-    d = _p(pose, a) - _p(pose, b)
-    return float(np.degrees(np.arctan2(d[1], d[0])))
-
-
-@signal("deg", "image angle of the hip line minus that of the knee line, modulo 180")
-def hip_vs_knee_line_2d_deg(pose: Pose) -> float:
-    d = _line_angle_2d(pose, L.LEFT_HIP, L.RIGHT_HIP) - _line_angle_2d(pose, L.LEFT_KNEE, L.RIGHT_KNEE)
-    return (d + 90.0) % 180.0 - 90.0
-
-
-@signal("deg", "image angle of the hip line minus that of the shoulder line, modulo 180")
-def hip_vs_shoulder_line_2d_deg(pose: Pose) -> float:
-    d = _line_angle_2d(pose, L.LEFT_HIP, L.RIGHT_HIP) - _line_angle_2d(
-        pose, L.LEFT_SHOULDER, L.RIGHT_SHOULDER
-    )
-    return (d + 90.0) % 180.0 - 90.0
-
-
-@signal("m", "height difference of the two hips, world metres (0 = level)")
-def hip_height_diff_m(pose: Pose) -> float:
-    return float(_w(pose, L.LEFT_HIP)[1] - _w(pose, L.RIGHT_HIP)[1])
 
 
 @signal("deg", "shoulder line direction about the trunk axis, 3-D, modulo 180")
