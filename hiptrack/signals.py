@@ -289,6 +289,25 @@ def top_leg_abduction_deg(pose: Pose) -> float:
     return _leg_elevations(pose, 2)[_top_leg(pose)]
 
 
+@signal(
+    "deg",
+    "elevation of the top leg's shank (knee->ankle) above the horizontal, world "
+    "(0 = shank level, positive = foot above the knee); reverse clamshell",
+)
+def top_shank_elevation_deg(pose: Pose) -> float:
+    _, knee, ankle = _LEGS[_top_leg(pose)]
+    shank = _w(pose, ankle) - _w(pose, knee)
+    n = float(np.linalg.norm(shank))
+    return float(np.degrees(np.arcsin(np.clip(-shank[1] / n, -1.0, 1.0)))) if n > 1e-9 else float("nan")
+
+
+@signal("deg", "elevation of the top leg's shank (knee->ankle) above the image horizontal, 2-D")
+def top_shank_elevation_2d_deg(pose: Pose) -> float:
+    _, knee, ankle = _LEGS[_top_leg(pose)]
+    d = _p(pose, ankle) - _p(pose, knee)
+    return float(np.degrees(np.arctan2(-d[1], abs(d[0]) + 1e-9)))
+
+
 @signal("deg", "knee angle of the top leg (the leg of the higher hip), 2-D (180 = straight)")
 def top_leg_knee_2d_deg(pose: Pose) -> float:
     hip, knee, ankle = _LEGS[_top_leg(pose)]
