@@ -29,6 +29,8 @@ abduction_deg                deg   elevation of the more lifted leg (hip->ankle)
                                    line (shoulders->hips); 0 = leg continues the trunk line
 top_leg_abduction_deg        deg   the same for the top leg (the leg of the higher hip)
 top_leg_knee_2d_deg          deg   knee angle of the top leg, image (180 = straight)
+top_shank_elevation_deg      deg   elevation of the top leg's shank above the horizontal, world
+                                   (positive = foot above the knee; reverse clamshell)
 hip_extension_deg            deg   elevation of the more lifted thigh above the trunk line
 bent_thigh_elevation_deg     deg   elevation of the bent leg's thigh above the trunk line, image
 bent_thigh_trunk_3d_deg      deg   angle between the trunk line and the bent leg's thigh, world
@@ -299,13 +301,6 @@ def top_shank_elevation_deg(pose: Pose) -> float:
     shank = _w(pose, ankle) - _w(pose, knee)
     n = float(np.linalg.norm(shank))
     return float(np.degrees(np.arcsin(np.clip(-shank[1] / n, -1.0, 1.0)))) if n > 1e-9 else float("nan")
-
-
-@signal("deg", "elevation of the top leg's shank (knee->ankle) above the image horizontal, 2-D")
-def top_shank_elevation_2d_deg(pose: Pose) -> float:
-    _, knee, ankle = _LEGS[_top_leg(pose)]
-    d = _p(pose, ankle) - _p(pose, knee)
-    return float(np.degrees(np.arctan2(-d[1], abs(d[0]) + 1e-9)))
 
 
 @signal("deg", "knee angle of the top leg (the leg of the higher hip), 2-D (180 = straight)")
