@@ -25,6 +25,8 @@ COMMANDS = (
     "models",
     "report",
     "history",
+    "live",
+    "recover",
 )
 
 
