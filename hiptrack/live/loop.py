@@ -14,6 +14,8 @@ wall clock only measures latency (capture -> overlay shown) for :class:`LoopStat
 from __future__ import annotations
 
 import logging
+import queue
+import threading
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -155,6 +157,71 @@ class LiveResult:
         return self.status not in NORMAL_END
 
 
+@dataclass(frozen=True)
+class Detected:
+    live: LiveFrame
+    poses: list[Pose] | None  # None: paused, not analysed
+    infer_ms: float = 0.0
+
+
+_END = object()
+
+
+def detect_ahead(
+    frames: Iterator[LiveFrame], detector: Detector, paused: threading.Event
+) -> Iterator[Detected]:
+    """Run the pose model in a worker thread, one frame ahead of the caller.
+
+    The model releases the GIL, so on two cores the next frame's inference overlaps with this
+    frame's engine, overlay and display: throughput is that of the model alone, and latency
+    (capture -> shown) is unchanged. The hand-over queue holds one result and blocks, so no
+    analysed frame is ever dropped here (a slow consumer makes the *source* drop, newest wins).
+    Errors in the worker (a lost camera) are raised in the caller; leaving the iterator (``q``,
+    Ctrl-C) stops the worker.
+    """
+    q: queue.Queue[object] = queue.Queue(maxsize=1)
+    stop = threading.Event()
+
+    def put(item: object) -> None:
+        while not stop.is_set():
+            try:
+                q.put(item, timeout=0.1)
+                return
+            except queue.Full:
+                continue
+
+    def work() -> None:
+        try:
+            for lf in frames:
+                if stop.is_set():
+                    return
+                if paused.is_set():
+                    put(Detected(lf, None))
+                    continue
+                t0 = time.perf_counter()
+                poses = detector.detect(lf.frame.image_bgr, lf.frame.t_ms)
+                put(Detected(lf, poses, (time.perf_counter() - t0) * 1000.0))
+        except BaseException as exc:  # handed to the caller, re-raised there
+            put(exc)
+        finally:
+            put(_END)
+
+    worker = threading.Thread(target=work, name="hiptrack-live-detect", daemon=True)
+    worker.start()
+    try:
+        while True:
+            item = q.get()
+            if item is _END:
+                return
+            if isinstance(item, BaseException):
+                raise item
+            assert isinstance(item, Detected)
+            yield item
+    finally:
+        stop.set()
+        worker.join(timeout=3.0)
+
+
 def new_paths(out_dir: Path, exercise: str) -> tuple[Path, Path]:
     """``(<stamp>_<exercise>.events.jsonl, <stamp>_<exercise>.json)``, never an existing name."""
     stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
@@ -193,6 +260,7 @@ class _Run:
         self.black = BlackFrameCheck(source_name) if config.check_black else None
         self.stats = LoopStats()
         self.paused = False
+        self.pause_flag = threading.Event()  # read by the detection thread
         self.state = _idle_state(0.0)
         self.view: CoachView | None = None
         self.pose: Pose | None = None
@@ -200,8 +268,9 @@ class _Run:
         self.t_first: float | None = None
         self.t_last = 0.0
 
-    def step(self, lf: LiveFrame) -> Status | None:
-        """Process one frame; a status when the run should end now."""
+    def step(self, item: Detected) -> Status | None:
+        """Process one detected frame; a status when the run should end now."""
+        lf = item.live
         frame = lf.frame
         t_s = frame.t_ms / 1000.0
         if self.t_first is None:
@@ -209,13 +278,11 @@ class _Run:
         self.t_last = t_s
         if self.black is not None:
             self.black.update(t_s, frame.image_bgr)
-        if self.paused:
+        if item.poses is None:  # paused: shown, not analysed
             self.stats.paused_frames += 1
         else:
-            t0 = time.perf_counter()
-            poses = self.detector.detect(frame.image_bgr, frame.t_ms)
-            self.stats.infer_ms.append((time.perf_counter() - t0) * 1000.0)
-            self.pose = self.selector.select(poses)
+            self.stats.infer_ms.append(item.infer_ms)
+            self.pose = self.selector.select(item.poses)
             self.state = self.engine.update(frame.t_ms, self.pose)
             self.log.on_frame(None, self.pose, self.state)
             self.view = self.coach.update(self.pose, self.state)
@@ -256,6 +323,10 @@ class _Run:
             return "skipped"
         if key in KEY_PAUSE:
             self.paused = not self.paused
+            if self.paused:
+                self.pause_flag.set()
+            else:
+                self.pause_flag.clear()
             self.log.note("pause" if self.paused else "resume", t_s)
         elif key in KEY_SIDE:
             self.coach.switch_side(t_s)
@@ -325,8 +396,8 @@ def run_exercise(
         error: BaseException | None = None
         wall0 = time.perf_counter()
         try:
-            for lf in frames:
-                ended = run.step(lf)
+            for item in detect_ahead(frames, detector, run.pause_flag):
+                ended = run.step(item)
                 if ended is not None:
                     status = ended
                     break

@@ -1,0 +1,120 @@
+"""Benchmark `hiptrack live` against a bare pose-model loop (a script, not a test).
+
+    python bench/bench_live.py [--clip sample_videos/dev_cs_1.mp4] [--minutes 5]
+
+Measures, in one run, with the lite model:
+
+1. bare loop: decode + lite inference on every frame of the clip (frames/s, ms per inference);
+2. live loop, file at max pace (every frame, --no-window): frames/s, ratio to the bare loop
+   (target >= 0.9);
+3. live loop, file at real-time pace: capture -> overlay latency vs one inference (target
+   <= 1.2x), frames dropped;
+4. long run: the clip looped at real-time pace for --minutes; latency over the first and the
+   last 30 s (a backlog would make the end larger than the start).
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import tempfile
+import time
+from pathlib import Path
+
+from hiptrack.estimator import EstimatorOptions, PoseEstimator
+from hiptrack.live.loop import LiveConfig, LiveResult, NoDisplay, run_exercise
+from hiptrack.live.source import LiveSource
+from hiptrack.spec import load_builtin
+from hiptrack.video import FrameSource
+
+ROOT = Path(__file__).resolve().parent.parent
+LITE = EstimatorOptions(complexity="lite")
+
+
+def bare(clip: Path, passes: int) -> tuple[float, float]:
+    """(frames/s, median ms per inference) of decode + inference on every frame."""
+    n, infer = 0, []
+    with PoseEstimator(LITE) as est:
+        t0 = time.perf_counter()
+        offset = 0.0
+        for _ in range(passes):
+            with FrameSource.from_file(clip) as src:
+                last = 0.0
+                for f in src:
+                    a = time.perf_counter()
+                    est.detect(f.image_bgr, f.t_ms + offset)
+                    infer.append((time.perf_counter() - a) * 1000)
+                    n += 1
+                    last = f.t_ms
+                offset += last + 40
+        wall = time.perf_counter() - t0
+    return n / wall, statistics.median(infer)
+
+
+def live(
+    clip: Path, exercise: str, pace: float | None, minutes: float | None, out: Path
+) -> tuple[LiveResult, int]:
+    """The live loop (no window) on ``clip``; the result and the frames the source dropped."""
+    spec = load_builtin(exercise)
+    loop = minutes is not None
+    config = LiveConfig(out_dir=out, max_s=minutes * 60 if minutes else None)
+    with LiveSource.file(clip, pace=pace, loop=loop) as src, PoseEstimator(LITE) as est:
+        res = run_exercise(iter(src), src.info, est, spec, config=config, display=NoDisplay())
+        dropped = src.frames_dropped
+    return res, dropped
+
+
+def window_ms(res: LiveResult, first: bool, seconds: float = 30.0, fps: float = 30.0) -> float:
+    lat = res.stats.latency_ms
+    n = max(1, min(len(lat) // 3, int(seconds * fps)))
+    part = lat[5 : 5 + n] if first else lat[-n:]
+    return statistics.median(part)
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--clip", type=Path, default=ROOT / "sample_videos" / "dev_cs_1.mp4")
+    ap.add_argument("--exercise", default="clamshell")
+    ap.add_argument("--minutes", type=float, default=5.0, help="long run length (default: 5)")
+    ap.add_argument("--passes", type=int, default=2, help="clip passes for the fps figures")
+    args = ap.parse_args()
+    out = Path(tempfile.mkdtemp(prefix="hiptrack-bench-"))
+    print(f"clip {args.clip.name}, lite model, sessions in {out}")
+
+    # the bare loop runs before and after the live loop; the faster of the two is the reference
+    bare_a = bare(args.clip, args.passes)
+    fast, _ = live(args.clip, args.exercise, None, None, out)
+    bare_b = bare(args.clip, args.passes)
+    bare_fps, infer_ms = max(bare_a, bare_b)
+    print(
+        f"[1] bare lite loop:           {bare_fps:6.1f} frames/s, one inference {infer_ms:5.1f} ms "
+        f"(runs before/after: {bare_a[0]:.1f} / {bare_b[0]:.1f} frames/s)"
+    )
+    print(
+        f"[2] live loop, max pace:      {fast.stats.fps:6.1f} frames/s "
+        f"= {fast.stats.fps / bare_fps:.2f}x bare "
+        f"(target >= 0.90); reps {len(fast.session.reps)}"
+    )
+    rt, rt_drop = live(args.clip, args.exercise, 1.0, None, out)
+    lat = rt.stats.latency_ms
+    p50, p95 = statistics.median(lat), sorted(lat)[int(0.95 * (len(lat) - 1))]
+    rt_infer = statistics.median(rt.stats.infer_ms)
+    print(
+        f"[3] live loop, real time:     {rt.stats.fps:6.1f} frames/s, {rt_drop} dropped; "
+        f"capture->overlay median {p50:.1f} ms, p95 {p95:.1f} ms = {p50 / infer_ms:.2f}x one bare "
+        f"inference ({p50 / rt_infer:.2f}x one in-loop inference {rt_infer:.1f} ms; target <= 1.2x); "
+        f"reps {len(rt.session.reps)}"
+    )
+    long, long_drop = live(args.clip, args.exercise, 1.0, args.minutes, out)
+    start, end = window_ms(long, True), window_ms(long, False)
+    n = long.stats.frames
+    print(
+        f"[4] {args.minutes:g}-minute real-time run: {n} frames shown, {long_drop} dropped "
+        f"({100 * long_drop / max(1, n + long_drop):.1f}%), "
+        f"{long.stats.fps:.1f} frames/s; latency median first 30 s {start:.1f} ms, last 30 s {end:.1f} ms "
+        f"(end - start {end - start:+.1f} ms: {'no backlog' if end - start < 0.5 * infer_ms else 'BACKLOG'})"
+    )
+
+
+if __name__ == "__main__":
+    main()
