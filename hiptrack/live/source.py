@@ -249,9 +249,10 @@ class LiveSource:
                 continue
             if error is not None:
                 raise self._camera_error(error)
-            if done:
+            if done and not self.info.is_camera:
                 return
-            if self.info.is_camera and time.monotonic() - last_seen > self.stall_timeout_s:
+            if done or (self.info.is_camera and time.monotonic() - last_seen > self.stall_timeout_s):
+                # a camera's frames never end by themselves
                 raise self._camera_error(None)
 
     def _camera_error(self, error: BaseException | None) -> BaseException:
