@@ -59,7 +59,9 @@ def test_failing_backend_is_switched_off() -> None:
 def test_quiet_plays_nothing() -> None:
     class Recorder:
         name = "rec"
-        cues: list[str] = []
+
+        def __init__(self) -> None:
+            self.cues: list[str] = []
 
         def play(self, cue: str) -> None:
             self.cues.append(cue)

@@ -7,21 +7,48 @@ from pathlib import Path
 
 import pytest
 
-from hiptrack.eventlog import EventLog, EventLogError, read_records, recover_session, session_path_for, unfinished_logs
+from hiptrack.eventlog import (
+    EventLog,
+    EventLogError,
+    read_records,
+    recover_session,
+    session_path_for,
+    unfinished_logs,
+)
 from hiptrack.events import Event, FrameState
 from hiptrack.session import FaultEvent, Hold, Rep, SourceInfo
 
 
 def _rep(i: int) -> Rep:
-    return Rep(index=i, side="left", start_s=i * 3.0, peak_s=i * 3 + 1.0, end_s=i * 3 + 2.0, hold_s=0.5, rom=40.0, peak_value=45.0)
+    return Rep(
+        index=i,
+        side="left",
+        start_s=i * 3.0,
+        peak_s=i * 3 + 1.0,
+        end_s=i * 3 + 2.0,
+        hold_s=0.5,
+        rom=40.0,
+        peak_value=45.0,
+    )
 
 
 def _write(path: Path, reps: int, end: str | None) -> None:
     with EventLog(path, exercise="clamshell", source=SourceInfo(path="camera:0", is_camera=True)) as log:
         for i in range(reps):
             t = i * 3 + 2.0
-            fault = FaultEvent(code="feet_apart", t_s=t - 1, side="left", rep_index=i, message="Keep your feet together")
-            log.on_frame(None, None, FrameState(t_s=t, person=True, state="rest", events=(Event("rep", t, _rep(i)), Event("fault", t, fault))))
+            fault = FaultEvent(
+                code="feet_apart", t_s=t - 1, side="left", rep_index=i, message="Keep your feet together"
+            )
+            log.on_frame(
+                None,
+                None,
+                FrameState(
+                    t_s=t,
+                    person=True,
+                    state="rest",
+                    events=(Event("rep", t, _rep(i)), Event("fault", t, fault)),
+                ),
+            )
         if end:
             log.end(end)
 

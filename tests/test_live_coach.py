@@ -7,6 +7,7 @@ from collections.abc import Iterator
 
 import numpy as np
 import pytest
+from synthetic import clamshell_points, make_pose
 
 from hiptrack.events import Event, FrameState
 from hiptrack.live.coach import Coach, CueThrottle, LiveDose, SetupCheck, body_in_view
@@ -14,15 +15,20 @@ from hiptrack.live.source import BlackFrameCheck, CameraError, LiveSource
 from hiptrack.session import Rep
 from hiptrack.spec import load_builtin
 from hiptrack.video import Frame, VideoInfo
-from synthetic import clamshell_points, make_pose
 
 
 def _state(t: float, reps: int, side: str = "left", in_position: bool = True, **kw: object) -> FrameState:
-    return FrameState(t_s=t, person=True, state="rest", side=side, in_position=in_position, counts={side: reps}, **kw)  # type: ignore[arg-type]
+    return FrameState(
+        t_s=t, person=True, state="rest", side=side, in_position=in_position, counts={side: reps}, **kw
+    )  # type: ignore[arg-type]
 
 
 def _rep_event(t: float, i: int) -> Event:
-    return Event("rep", t, Rep(index=i, side="left", start_s=t - 2, peak_s=t - 1, end_s=t, hold_s=1, rom=40, peak_value=40))
+    return Event(
+        "rep",
+        t,
+        Rep(index=i, side="left", start_s=t - 2, peak_s=t - 1, end_s=t, hold_s=1, rom=40, peak_value=40),
+    )
 
 
 @pytest.mark.parametrize(

@@ -16,8 +16,9 @@ import cv2
 import numpy as np
 import numpy.typing as npt
 
+from hiptrack import draw
+from hiptrack.draw import MAIN_SIGNAL_GEOMETRY, DrawStyle
 from hiptrack.events import FrameState
-from hiptrack.landmarks import SKELETON_EDGES
 from hiptrack.live.coach import CoachView
 from hiptrack.pose import Pose
 from hiptrack.spec import ExerciseSpec
@@ -31,31 +32,7 @@ RED: BGR = (50, 50, 230)
 AMBER: BGR = (0, 200, 255)
 GREY: BGR = (190, 190, 190)
 PANEL_BG: BGR = (30, 30, 30)
-FONT = cv2.FONT_HERSHEY_SIMPLEX
 KEYS_HELP = "q quit   space pause   s switch side   r reset set"
-
-
-@dataclass(frozen=True)
-class TextStyle:
-    """Font sizes for one frame size (1.0 = a 720-pixel short side)."""
-
-    scale: float
-
-    @classmethod
-    def for_image(cls, image: Image) -> TextStyle:
-        return cls(float(np.clip(min(image.shape[:2]) / 720.0, 0.45, 3.0)))
-
-    @property
-    def font(self) -> float:
-        return 0.8 * self.scale
-
-    @property
-    def thick(self) -> int:
-        return max(1, round(2 * self.scale))
-
-    @property
-    def pad(self) -> int:
-        return max(4, round(10 * self.scale))
 
 
 def mirror_pose(pose: Pose) -> Pose:
@@ -66,70 +43,33 @@ def mirror_pose(pose: Pose) -> Pose:
     return replace(pose, xy_px=xy)
 
 
-def put_text(
-    image: Image, text: str, org: tuple[int, int], style: TextStyle, color: BGR, size: float = 1.0
-) -> None:
-    fs, th = style.font * size, max(1, round(style.thick * size))
-    cv2.putText(image, text, org, FONT, fs, (0, 0, 0), th + 2, cv2.LINE_AA)
-    cv2.putText(image, text, org, FONT, fs, color, th, cv2.LINE_AA)
-
-
-def text_wh(text: str, style: TextStyle, size: float = 1.0) -> tuple[int, int]:
-    (w, h), base = cv2.getTextSize(text, FONT, style.font * size, max(1, round(style.thick * size)) + 2)
-    return w, h + base
-
-
 def panel(
     image: Image,
     lines: list[tuple[str, BGR]],
-    style: TextStyle,
+    style: DrawStyle,
     top_left: tuple[int, int] | None = None,
-    size: float = 1.0,
 ) -> None:
-    """Lines of text on a translucent dark box (centred when ``top_left`` is None)."""
+    """:func:`hiptrack.draw.draw_panel`, centred in the frame when ``top_left`` is None."""
     if not lines:
         return
-    pad = style.pad
-    sizes = [text_wh(t, style, size) for t, _ in lines]
-    line_h = max(h for _, h in sizes) + pad // 2
-    bw, bh = max(w for w, _ in sizes) + 2 * pad, line_h * len(lines) + pad
-    H, W = image.shape[:2]
-    x0, y0 = top_left if top_left is not None else ((W - bw) // 2, (H - bh) // 2)
-    x0, y0 = max(0, x0), max(0, y0)
-    roi = image[y0 : min(H, y0 + bh), x0 : min(W, x0 + bw)]
-    if roi.size:
-        cv2.addWeighted(np.full_like(roi, PANEL_BG), 0.7, roi, 0.3, 0, dst=roi)
-    for i, (text, color) in enumerate(lines):
-        put_text(image, text, (x0 + pad, y0 + line_h * (i + 1) - pad // 4), style, color, size)
+    if top_left is None:
+        pad = style.pad_px
+        sizes = [draw.text_size(t, style) for t, _ in lines]
+        bw = max(w for w, _ in sizes) + 2 * pad
+        bh = (max(h for _, h in sizes) + pad // 2) * len(lines) + pad
+        H, W = image.shape[:2]
+        top_left = (max(0, (W - bw) // 2), max(0, (H - bh) // 2))
+    draw.draw_panel(image, lines, style, top_left)
 
 
-def banner(image: Image, text: str, style: TextStyle, color: BGR, bottom: bool = True) -> None:
-    """A full-width strip with centred text at the bottom (or top) of the frame."""
+def banner(image: Image, text: str, style: DrawStyle, color: BGR) -> None:
+    """A full-width strip with centred text across the bottom of the frame."""
     H, W = image.shape[:2]
-    tw, th = text_wh(text, style, 1.1)
-    bh = th + 2 * style.pad
-    y0 = H - bh if bottom else 0
-    roi = image[y0 : y0 + bh, :]
+    tw, th = draw.text_size(text, style, 1.1)
+    bh = th + 2 * style.pad_px
+    roi = image[H - bh : H, :]
     cv2.addWeighted(np.full_like(roi, color), 0.8, roi, 0.2, 0, dst=roi)
-    put_text(image, text, (max(style.pad, (W - tw) // 2), y0 + bh - style.pad - 2), style, WHITE, 1.1)
-
-
-def draw_skeleton(image: Image, pose: Pose, style: TextStyle) -> None:
-    lw = max(1, round(3 * style.scale))
-    for a, b in SKELETON_EDGES:
-        pa, pb = pose.px(a), pose.px(b)
-        if not (np.all(np.isfinite(pa)) and np.all(np.isfinite(pb))):
-            continue
-        sure = min(pose.visibility[int(a)], pose.visibility[int(b)]) >= 0.5
-        color = (255, 160, 40) if a.name.startswith("LEFT") else (40, 140, 255)
-        if a.name[:4] != b.name[:4]:
-            color = (230, 230, 230)
-        cv2.line(image, _pt(pa), _pt(pb), color if sure else GREY, lw if sure else 1, cv2.LINE_AA)
-
-
-def _pt(xy: npt.ArrayLike) -> tuple[int, int]:
-    a = np.asarray(xy, dtype=np.float64)
-    return round(float(a[0])), round(float(a[1]))
+    draw.put_text(image, text, (max(style.pad_px, (W - tw) // 2), H - style.pad_px - 2), style, WHITE, 1.1)
 
 
 def hud_lines(state: FrameState, spec: ExerciseSpec, view: CoachView) -> list[tuple[str, BGR]]:
@@ -195,32 +135,35 @@ def render(
     """The overlay for one frame (a new image; ``image`` is not changed)."""
     out: Image = np.ascontiguousarray(image[:, ::-1]) if mirror else image.copy()
     shown = mirror_pose(pose) if (mirror and pose is not None) else pose
-    style = TextStyle.for_image(out)
+    style = DrawStyle.for_image(out)
     texts: list[str] = []
     if shown is not None:
-        draw_skeleton(out, shown, style)
+        draw.draw_skeleton(out, shown, style)
+        geom = MAIN_SIGNAL_GEOMETRY.get(spec.id)
+        if geom is not None and state.main_value is not None:
+            unit = "deg" if spec.main.signal.endswith("_deg") else ""
+            draw.draw_signal(out, shown, geom, state.main_value, state.side, "", unit, style)
     hud = hud_lines(state, spec, view)
-    panel(out, hud, style, (style.pad, style.pad))
+    panel(out, hud, style, (style.pad_px, style.pad_px))
     texts += [t for t, _ in hud]
     if view.phase == "setup":
-        width = max(20, int(out.shape[1] / (18 * style.font)))
+        width = max(20, int(out.shape[1] / (18 * style.font_scale * 0.8)))
         lines = setup_lines(spec, view, width)
-        panel(out, lines, style, None, 0.8)
+        panel(out, lines, style)
         texts += [t for t, _ in lines]
         go = view.setup is not None and view.setup.go
         msg = "GO - start when ready" if go else "NOT YET - follow the checks"
-        banner(out, msg, style, GREEN if go else RED, bottom=False)
+        banner(out, msg, style, GREEN if go else RED)
         texts.append(msg)
     elif view.prompt:
-        panel(out, [(view.prompt, WHITE)], style, None, 1.3)
+        panel(out, [(view.prompt, WHITE)], style)
         texts.append(view.prompt)
     if paused:
-        banner(out, "PAUSED - press space to continue", style, (90, 90, 90), bottom=False)
+        banner(out, "PAUSED - press space to continue", style, (90, 90, 90))
         texts.append("PAUSED")
     if view.cue:
-        banner(out, view.cue, style, RED)
+        draw.draw_fault_banner(out, view.cue, style)
         texts.append(view.cue)
-    elif keys_help:
-        H = out.shape[0]
-        put_text(out, KEYS_HELP, (style.pad, H - style.pad), style, GREY, 0.6)
+    elif keys_help and view.phase != "setup" and not paused:
+        draw.put_text(out, KEYS_HELP, (style.pad_px, out.shape[0] - style.pad_px), style, GREY, 0.6)
     return Rendered(out, tuple(texts))
