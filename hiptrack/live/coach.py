@@ -23,6 +23,7 @@ import numpy as np
 from hiptrack.events import FrameState
 from hiptrack.landmarks import Landmark as L
 from hiptrack.pose import Pose
+from hiptrack.prescription import ExerciseDose
 from hiptrack.spec import ExerciseSpec
 
 Phase = Literal["setup", "active", "rest", "switch", "done"]
@@ -121,6 +122,13 @@ class LiveDose:
         reps = d.reps_max or d.reps_min or (3 if spec.kind == "holds" else 10)
         sides = ("first", "second") if d.per_side and spec.side_rule != "none" else ("both",)
         return cls(sides, d.sets, reps, d.reps_min or reps, d.hold_s or spec.hold_target_s, rest_s)
+
+    @classmethod
+    def from_prescription(cls, dose: ExerciseDose, rest_s: float = 30.0) -> LiveDose:
+        """The prescribed dose: the top of each range is the goal shown, the bottom is done."""
+        hold = dose.hold_s.max if dose.hold_s is not None else 0.0
+        reps = max(1, int(dose.reps.max))
+        return cls(tuple(dose.sides), max(1, int(dose.sets.max)), reps, int(dose.reps.min), hold, rest_s)
 
     @property
     def plan(self) -> list[tuple[int, int]]:
@@ -308,7 +316,9 @@ class Coach:
         if self.phase == "rest":
             return f"Set done - rest {max(0.0, self.rest_until - t):.0f} s"
         if self.phase == "switch":
-            return "Switch to the other side (or press s)"
+            side = self.dose.sides[self._plan[self.step][0]]
+            named = f": now your {side} leg" if side in ("left", "right") else ""
+            return f"Switch to the other side{named} (press s when ready)"
         if self.phase == "done":
             return "All sets done - well done!"
         return ""
