@@ -170,17 +170,24 @@ def put_text(
     fs = style.font_scale * size
     th = max(1, round(style.text_px * size))
     if outline:
-        cv2.putText(image, text, org_xy, cv2.FONT_HERSHEY_SIMPLEX, fs, (0, 0, 0), th + 2, cv2.LINE_AA)
+        # the outline is the same text shifted around: a thicker pass would also be wider (OpenCV
+        # advances glyphs by their thickness) and look ghosted
+        x, y = org_xy
+        r = max(1, th // 2 + 1)
+        for dx, dy in ((-r, 0), (r, 0), (0, -r), (0, r), (-r, -r), (r, r), (-r, r), (r, -r)):
+            cv2.putText(
+                image, text, (x + dx, y + dy), cv2.FONT_HERSHEY_SIMPLEX, fs, (0, 0, 0), th, cv2.LINE_AA
+            )
     cv2.putText(image, text, org_xy, cv2.FONT_HERSHEY_SIMPLEX, fs, color, th, cv2.LINE_AA)
     return image
 
 
 def text_size(text: str, style: DrawStyle, size: float = 1.0) -> tuple[int, int]:
     """(width, height) in pixels of ``text`` as :func:`put_text` draws it."""
-    (w, h), base = cv2.getTextSize(
-        text, cv2.FONT_HERSHEY_SIMPLEX, style.font_scale * size, max(1, round(style.text_px * size)) + 2
-    )
-    return w, h + base
+    th = max(1, round(style.text_px * size))
+    (w, h), base = cv2.getTextSize(text, cv2.FONT_HERSHEY_SIMPLEX, style.font_scale * size, th)
+    r = max(1, th // 2 + 1)  # the outline's reach (see put_text)
+    return w + 2 * r, h + base + 2 * r
 
 
 def draw_angle(
