@@ -70,9 +70,6 @@ class _Mismatch:
         return None
 
 
-END_ON_RATIO = 0.75  # trunk_depth_ratio above this: the camera looks along the body
-
-
 class ExerciseEngine:
     """Count, time and judge one exercise from a stream of poses."""
 
@@ -194,22 +191,23 @@ class ExerciseEngine:
         while self._depth and self._depth[0][0] < t - 5.0:
             self._depth.popleft()
 
-    def end_on_view(self) -> bool:
-        """The camera looks along the body (from the feet or head) for the last seconds."""
+    def view_too_deep(self) -> bool:
+        """The body points at the camera more than the spec's faults can be judged from (the
+        median trunk_depth_ratio of the last seconds is above ``spec.max_view_depth``)."""
         if len(self._depth) < 10:
             return False
-        return float(np.median([r for _, r in self._depth])) > END_ON_RATIO
+        return float(np.median([r for _, r in self._depth])) > self.spec.max_view_depth
 
     def _judge_faults(self) -> bool:
-        """Faults are judged unless the camera sees the body end-on and the spec says that view
-        does not work (depth is what MediaPipe gets wrong, and end-on it is all depth)."""
-        if any(v in self.spec.views for v in ("feet", "head")) or not self.end_on_view():
+        """Faults are judged unless the camera looks too much along the body for this exercise
+        (depth is what MediaPipe gets most wrong; end-on it is all depth)."""
+        if not self.view_too_deep():
             return True
         if not self._end_on_warned:
             self._end_on_warned = True
             self.warnings.append(
-                "The camera looks along the body (from the feet or the head): reps are counted, but "
-                f"form faults cannot be judged from there. {self.spec.camera_tip}"
+                "The camera looks along the body (from the feet or the head, or too obliquely): reps "
+                f"are counted, but form faults cannot be judged from there. {self.spec.camera_tip}"
             )
         return False
 

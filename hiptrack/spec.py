@@ -131,6 +131,13 @@ class ExerciseSpec(_Strict):
     position: Literal["side_lying", "supine", "prone", "half_kneeling", "standing"]
     side_rule: Literal["top_leg", "bent_leg", "kneeling_leg", "none"]
     views: list[str] = Field(description="camera views that work, relative to the body")
+    max_view_depth: float = Field(
+        0.75,
+        gt=0,
+        le=1,
+        description="faults are judged only while the trunk points at the camera less than this "
+        "(signal trunk_depth_ratio: 0 = body across the view, 1 = camera at the feet or head)",
+    )
     camera_tip: str
     start_cue: str = ""
     main: MainSignal
