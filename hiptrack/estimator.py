@@ -13,12 +13,12 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from types import TracebackType
 from typing import Any
 
 import numpy as np
 import numpy.typing as npt
 
+from hiptrack.closing import Closing
 from hiptrack.landmarks import NUM_LANDMARKS
 from hiptrack.models import Complexity, ModelError, resolve_model
 from hiptrack.pose import Pose
@@ -38,7 +38,7 @@ class EstimatorOptions:
     min_tracking_confidence: float = 0.5
 
 
-class PoseEstimator:
+class PoseEstimator(Closing):
     """Frames in, :class:`Pose` lists out, with timestamps forced strictly increasing."""
 
     def __init__(self, options: EstimatorOptions | None = None) -> None:
@@ -64,17 +64,6 @@ class PoseEstimator:
             ) from exc
         self._last_ts_ms = -1
         self._first = True
-
-    def __enter__(self) -> PoseEstimator:
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.close()
 
     def close(self) -> None:
         if self._landmarker is not None:

@@ -25,12 +25,12 @@ import json
 import logging
 import os
 from pathlib import Path
-from types import TracebackType
 from typing import IO, Any
 
 import numpy as np
 import numpy.typing as npt
 
+from hiptrack.closing import Closing
 from hiptrack.errors import HiptrackError
 from hiptrack.events import Event, FrameState
 from hiptrack.pose import Pose
@@ -53,7 +53,7 @@ def _payload(event: Event) -> Any:
     return p
 
 
-class EventLog:
+class EventLog(Closing):
     """Writes one JSON line per event; usable as a :class:`~hiptrack.events.Sink`.
 
     ``stats_every_s`` is how often (in frame time) a ``stats`` line records the frame counters.
@@ -155,17 +155,6 @@ class EventLog:
         if self._f is not None:
             self._f.close()
             self._f = None
-
-    def __enter__(self) -> EventLog:
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.close()
 
 
 # -- reading ---------------------------------------------------------------------------------------

@@ -23,7 +23,6 @@ Usage::
 from __future__ import annotations
 
 import argparse
-import hashlib
 import json
 import shutil
 import struct
@@ -33,6 +32,8 @@ import tarfile
 import tempfile
 import zipfile
 from pathlib import Path
+
+from hiptrack.models import sha256_file
 
 MEDIAPIPE_WHEEL = "mediapipe==0.10.21"
 NPM_POSE = "@mediapipe/pose@0.5.1675469404"
@@ -56,14 +57,6 @@ for _ in writer_utils.get_output_tensor_types(buf):
 model, _meta = w.populate()
 open(dst, "wb").write(model)
 """
-
-
-def sha256(path: Path) -> str:
-    h = hashlib.sha256()
-    with path.open("rb") as f:
-        for block in iter(lambda: f.read(1 << 20), b""):
-            h.update(block)
-    return h.hexdigest()
 
 
 def run(cmd: list[str], cwd: Path | None = None) -> None:
@@ -157,18 +150,18 @@ def main(argv: list[str] | None = None) -> int:
                 out,
             )
             manifest["bundles"][out.name] = {
-                "sha256": sha256(out),
+                "sha256": sha256_file(out),
                 "bytes": out.stat().st_size,
                 "sources": {
                     "pose_detector.tflite": {
                         "package": f"pypi:{MEDIAPIPE_WHEEL}",
                         "path": DETECTOR_IN_WHEEL,
-                        "sha256": sha256(detector_src),
+                        "sha256": sha256_file(detector_src),
                     },
                     "pose_landmarks_detector.tflite": {
                         "package": f"npm:{NPM_POSE}",
                         "path": f"pose_landmark_{c}.tflite",
-                        "sha256": sha256(npm_src),
+                        "sha256": sha256_file(npm_src),
                     },
                 },
                 "normalisation": {

@@ -32,7 +32,8 @@ def models_dir() -> Path:
     return Path(__file__).resolve().parent.parent / "models"
 
 
-def _sha256(path: Path) -> str:
+def sha256_file(path: Path) -> str:
+    """SHA-256 of a file, read in 1 MiB blocks."""
     h = hashlib.sha256()
     with path.open("rb") as f:
         for block in iter(lambda: f.read(1 << 20), b""):
@@ -100,7 +101,7 @@ def resolve_model(model: str | Path | None = None, complexity: Complexity = "ful
             f"{path} is not listed in {folder / 'MANIFEST.json'}, so it cannot be verified. "
             "Rebuild it with `python scripts/build_models.py`, or pass it explicitly with --model."
         )
-    actual = _sha256(path)
+    actual = sha256_file(path)
     if actual != entry.get("sha256"):
         raise ModelError(
             f"Checksum mismatch for {path}: expected {entry.get('sha256')}, got {actual}. The file is "

@@ -26,12 +26,12 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from fractions import Fraction
 from pathlib import Path
-from types import TracebackType
 from typing import Any, Protocol
 
 import numpy as np
 import numpy.typing as npt
 
+from hiptrack.closing import Closing
 from hiptrack.errors import HiptrackError
 
 log = logging.getLogger(__name__)
@@ -328,7 +328,7 @@ class _CameraReader:
 
 
 # -- the public type ---------------------------------------------------------------------------
-class FrameSource:
+class FrameSource(Closing):
     """Frames from a video file or a webcam. Iterate (once) inside ``with``::
 
     with FrameSource.open("clip.mp4") as src:
@@ -407,17 +407,6 @@ class FrameSource:
         return cls(_CameraReader(cap, info.source), info)
 
     # -- context manager ----------------------------------------------------------------------
-    def __enter__(self) -> FrameSource:
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.close()
-
     def close(self) -> None:
         """Stop the background thread and release the file or camera (idempotent)."""
         self._stop.set()

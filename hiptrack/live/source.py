@@ -21,11 +21,11 @@ import time
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from types import TracebackType
 
 import numpy as np
 import numpy.typing as npt
 
+from hiptrack.closing import Closing
 from hiptrack.video import Frame, FrameSource, VideoError, VideoInfo
 
 log = logging.getLogger(__name__)
@@ -68,7 +68,7 @@ class BlackFrameCheck:
             )
 
 
-class LiveSource:
+class LiveSource(Closing):
     """Newest-frame-wins frames from a camera or a paced file; iterate once inside ``with``.
 
     Args:
@@ -142,17 +142,6 @@ class LiveSource:
         return max(0, self.frames_produced - self.frames_delivered - (1 if self._latest else 0))
 
     # -- context manager ----------------------------------------------------------------------
-    def __enter__(self) -> LiveSource:
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.close()
-
     def close(self) -> None:
         self._stop.set()
         with self._cond:
