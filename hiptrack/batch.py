@@ -100,7 +100,7 @@ def safe_name(name: str) -> str:
     result is never ``.``, ``..``, hidden or empty.
     """
     text = unicodedata.normalize("NFKC", name)
-    text = re.sub(r"[^\w.-]", "_", text, flags=re.ASCII)
+    text = re.sub(r"[^\w.-]", "_", text)
     text = re.sub(r"\.{2,}", ".", text)
     text = text.lstrip("._-")[:_MAX_NAME].rstrip(".")
     return text or "clip"
