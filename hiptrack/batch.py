@@ -1,7 +1,7 @@
 """`hiptrack analyze DIR [--jobs N] [--out-dir OUT]`: analyse every video in a folder.
 
 Each clip runs the same single-video path as ``hiptrack analyze VIDEO`` (so every output option
-``analyze`` has also works here), in a pool of worker processes started with ``spawn`` that are
+``analyze`` has also works here), in pools of worker processes started with ``spawn`` that are
 replaced every few clips, so memory stays bounded however many clips there are. One clip failing
 never stops the others: its one-sentence reason goes into the summary.
 
@@ -48,7 +48,7 @@ log = logging.getLogger(__name__)
 SUMMARY_NAME = "batch_summary.json"
 SUMMARY_SCHEMA = "hiptrack-batch/1"
 DEFAULT_OUT = "hiptrack-results"
-TASKS_PER_WORKER = 4  # a worker is replaced after this many clips: native leaks cannot pile up
+TASKS_PER_WORKER = 4  # workers are replaced after about this many clips: native leaks cannot pile up
 _MAX_NAME = 120
 
 # Output options of `analyze` that name one file per clip: attribute -> suffix used in batch mode.
@@ -174,14 +174,14 @@ def analyze_clip(job: ClipJob) -> ClipResult:
     """Analyse one clip with ``hiptrack analyze``'s own code; never raises for a bad clip."""
     from hiptrack.commands import analyze
     from hiptrack.session import load_session
-    from hiptrack.video import check_video_path
+    from hiptrack.video import FrameSource
 
     name = Path(job.video).name
     ns = argparse.Namespace(**job.args)
     t0 = time.perf_counter()
     try:
-        check_video_path(Path(job.video))  # a broken file says so before a missing exercise
         if not ns.exercise and ns.spec is None:
+            FrameSource.from_file(job.video).close()  # a broken file says so first
             raise HiptrackError(
                 f"No exercise for {name}: pass --exercise ID for the whole folder, or put "
                 f'{Path(job.video).stem}.labels.json (with an "exercise" field) beside it.'
@@ -220,11 +220,10 @@ def _worker_init() -> None:
 
 # -- the pool -----------------------------------------------------------------------------------
 def _pool(jobs: int) -> ProcessPoolExecutor:
+    # Not max_tasks_per_child: on Python 3.11 it can deadlock when workers are replaced
+    # (CPython gh-115634); fresh pools per wave of clips bound memory the same way.
     return ProcessPoolExecutor(
-        max_workers=jobs,
-        mp_context=multiprocessing.get_context("spawn"),
-        initializer=_worker_init,
-        max_tasks_per_child=TASKS_PER_WORKER,
+        max_workers=jobs, mp_context=multiprocessing.get_context("spawn"), initializer=_worker_init
     )
 
 
@@ -233,9 +232,11 @@ def run_jobs(
 ) -> list[ClipResult]:
     """Run every job; a worker that dies (a crash in native code) fails only its own clip.
 
-    When a worker dies the pool is broken and every clip still running in it fails with it; those
-    clips are run again one at a time in fresh pools, so the culprit is found and the others
-    still get analysed.
+    Clips run in waves of ``n_jobs * TASKS_PER_WORKER``, each in a fresh pool of spawned
+    workers, so no worker lives for more than about ``TASKS_PER_WORKER`` clips. When a worker
+    dies the pool is broken and every clip still running in it fails with it; those clips are
+    run again one at a time in fresh pools, so the culprit is found and the others still get
+    analysed.
     """
     results: dict[str, ClipResult] = {}
     retry: list[ClipJob] = []
@@ -245,18 +246,20 @@ def run_jobs(
         if on_result is not None:
             on_result(res)
 
-    with _pool(n_jobs) as pool:
-        futures: dict[Future[ClipResult], ClipJob] = {pool.submit(analyze_clip, j): j for j in jobs}
-        try:
-            for fut in as_completed(futures):
-                job = futures[fut]
-                try:
-                    done(job, fut.result())
-                except BrokenProcessPool:
-                    retry.append(job)
-        except KeyboardInterrupt:
-            pool.shutdown(wait=True, cancel_futures=True)
-            raise
+    wave = max(1, n_jobs * TASKS_PER_WORKER)
+    for start in range(0, len(jobs), wave):
+        with _pool(n_jobs) as pool:
+            chunk = jobs[start : start + wave]
+            futures: dict[Future[ClipResult], ClipJob] = {pool.submit(analyze_clip, j): j for j in chunk}
+            try:
+                for fut in as_completed(futures):
+                    try:
+                        done(futures[fut], fut.result())
+                    except BrokenProcessPool:
+                        retry.append(futures[fut])
+            except KeyboardInterrupt:
+                pool.shutdown(wait=True, cancel_futures=True)
+                raise
     for job in retry:
         with _pool(1) as pool:
             try:
