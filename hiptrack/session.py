@@ -160,8 +160,11 @@ class Session(_Model):
         self.totals = totals
 
 
-class OutputError(HiptrackError):
-    """An output file cannot be written; the message names the file and the fix."""
+class OutputError(HiptrackError, OSError):
+    """An output file cannot be written; the message names the file and the fix.
+
+    Also an OSError, so code that catches OSError around a write keeps working.
+    """
 
 
 class SessionError(HiptrackError, ValueError):
@@ -184,7 +187,7 @@ def output_error(exc: OSError, path: str | Path, option: str = "") -> OutputErro
         return OutputError(f"Cannot write {path}: the folder {folder} does not exist. Create it{other}.")
     if exc.errno == errno.EISDIR:
         return OutputError(f"Cannot write {path}: it is a folder. Give a file name{other}.")
-    reason = exc.strerror or type(exc).__name__
+    reason = exc.strerror or str(exc) or type(exc).__name__
     return OutputError(f"Cannot write {path} ({reason}). Check the drive{other}.")
 
 
