@@ -66,7 +66,7 @@ def load_labels(path: str | Path) -> Labels:
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
         labels = Labels.model_validate(data)
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError, RecursionError) as exc:
         raise LabelError(f"Cannot read labels {path} ({exc}).") from exc
     except ValidationError as exc:
         err = exc.errors()[0]

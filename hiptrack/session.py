@@ -10,6 +10,7 @@ Times are seconds from the start of the source (``*_s``); angles are degrees (``
 
 from __future__ import annotations
 
+import errno
 import json
 import os
 import tempfile
@@ -20,6 +21,7 @@ from typing import Literal
 from pydantic import AliasChoices, BaseModel, ConfigDict, Field
 
 from hiptrack import __version__
+from hiptrack.errors import HiptrackError
 
 SESSION_SCHEMA = "hiptrack-session/1"
 Side = Literal["left", "right", "both"]
@@ -158,32 +160,106 @@ class Session(_Model):
         self.totals = totals
 
 
-def write_atomic(path: str | Path, data: str | bytes) -> Path:
+class OutputError(HiptrackError, OSError):
+    """An output file cannot be written; the message names the file and the fix.
+
+    Also an OSError, so code that catches OSError around a write keeps working.
+    """
+
+
+class SessionError(HiptrackError, ValueError):
+    """A file is not a readable session (also a ValueError, as callers expecting one catch)."""
+
+
+def output_error(exc: OSError, path: str | Path, option: str = "") -> OutputError:
+    """One sentence for an OSError on an output file: what happened and what to do."""
+    path = Path(path)
+    folder = path.parent if str(path.parent) else Path(".")
+    other = f", or choose another folder with {option}" if option else ", or choose another folder"
+    if exc.errno in (errno.ENOSPC, errno.EDQUOT):
+        return OutputError(
+            f"The disk is full: cannot write {path}. Free space on the drive holding {folder}{other}; "
+            "nothing was overwritten."
+        )
+    if exc.errno in (errno.EACCES, errno.EPERM, errno.EROFS):
+        return OutputError(f"Cannot write {path}: permission denied in {folder}. Fix the permissions{other}.")
+    if exc.errno in (errno.ENOENT, errno.ENOTDIR):
+        return OutputError(f"Cannot write {path}: the folder {folder} does not exist. Create it{other}.")
+    if exc.errno == errno.EISDIR:
+        return OutputError(f"Cannot write {path}: it is a folder. Give a file name{other}.")
+    reason = exc.strerror or str(exc) or type(exc).__name__
+    return OutputError(f"Cannot write {path} ({reason}). Check the drive{other}.")
+
+
+def check_output_folder(folder: str | Path, option: str = "") -> None:
+    """Fail before a long analysis when ``folder`` is missing or not writable."""
+    folder = Path(folder) if str(folder) else Path(".")
+    how = f" or choose another with {option}" if option else ""
+    if not folder.exists():
+        raise OutputError(f"Output folder {folder} does not exist. Create it{how}.")
+    if not folder.is_dir():
+        raise OutputError(f"Output folder {folder} is a file, not a folder. Choose a folder{how}.")
+    if not os.access(folder, os.W_OK | os.X_OK):
+        raise OutputError(f"Output folder {folder} is not writable. Fix its permissions{how}.")
+
+
+def _file_mode(path: Path) -> int:
+    """The mode a new file would get (``mkstemp`` makes 0600), or that of the file replaced."""
+    try:
+        return path.stat().st_mode & 0o777
+    except OSError:
+        umask = os.umask(0o022)
+        os.umask(umask)
+        return 0o666 & ~umask
+
+
+def write_atomic(path: str | Path, data: str | bytes, option: str = "") -> Path:
     """Write ``data`` to ``path`` via a temporary file in the same folder and a rename.
 
-    An interrupted or failed write leaves any earlier file at ``path`` untouched.
+    An interrupted or failed write leaves any earlier file at ``path`` untouched and no temporary
+    file behind; an OSError becomes an :class:`OutputError` naming the fix (``option`` is the
+    command-line option that chose the path, for the message).
     """
     path = Path(path)
     raw = data.encode("utf-8") if isinstance(data, str) else data
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    except OSError as exc:
+        raise output_error(exc, path, option) from exc
     try:
         with os.fdopen(fd, "wb") as f:
+            os.fchmod(f.fileno(), _file_mode(path))
             f.write(raw)
             f.flush()
             os.fsync(f.fileno())
         os.replace(tmp, path)
-    except BaseException:
+    except BaseException as exc:
         Path(tmp).unlink(missing_ok=True)
+        if isinstance(exc, OSError):
+            raise output_error(exc, path, option) from exc
         raise
     return path
 
 
-def save_session(session: Session, path: str | Path) -> Path:
-    return write_atomic(path, session.to_json() + "\n")
+def save_session(session: Session, path: str | Path, option: str = "") -> Path:
+    return write_atomic(path, session.to_json() + "\n", option)
 
 
 def load_session(path: str | Path) -> Session:
-    """Read a session file; raises pydantic.ValidationError or ValueError when it is not one."""
-    text = Path(path).read_text(encoding="utf-8")
-    data = json.loads(text)
-    return Session.model_validate(data)
+    """Read a session file; raises :class:`SessionError` (a ValueError) when it is not one."""
+    from pydantic import ValidationError
+
+    try:
+        text = Path(path).read_text(encoding="utf-8")
+        data = json.loads(text)
+    except (OSError, UnicodeDecodeError, ValueError, RecursionError) as exc:
+        reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else exc
+        raise SessionError(f"Cannot read session {path} ({reason}).") from exc
+    if not isinstance(data, dict):
+        raise SessionError(f"{path} is not a hiptrack session: expected a JSON object at the top.")
+    try:
+        return Session.model_validate(data)
+    except ValidationError as exc:
+        err = exc.errors()[0]
+        where = ".".join(str(p) for p in err["loc"]) or "(top level)"
+        raise SessionError(f"{path} is not a valid hiptrack session: {where}: {err['msg']}.") from exc

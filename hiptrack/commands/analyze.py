@@ -9,9 +9,10 @@ from typing import Any
 
 from hiptrack import outputs
 from hiptrack.analysis import Analysis, analyze_track, analyze_video
+from hiptrack.batch import add_batch_options
 from hiptrack.commands.common import add_model_options, estimator_options, progress
 from hiptrack.errors import HiptrackError
-from hiptrack.session import Session, save_session
+from hiptrack.session import Session, check_output_folder, output_error, save_session
 from hiptrack.spec import builtin_ids, resolve_spec
 from hiptrack.track import PoseTrack
 
@@ -31,7 +32,7 @@ def register(sub: Any) -> None:
         description="Analyse a recorded exercise video: reps and holds per side, range of motion "
         "per rep and form faults with timestamps.",
     )
-    p.add_argument("video", help="video file (mp4, mov, avi, webm, gif)")
+    p.add_argument("video", help="video file (mp4, mov, avi, webm, gif), or a folder of them")
     add_exercise_options(p)
     p.add_argument("--json", type=Path, metavar="OUT", help="write the session JSON here")
     p.add_argument("--track", type=Path, metavar="OUT.npz", help="also save the pose track")
@@ -44,14 +45,19 @@ def register(sub: Any) -> None:
     p.add_argument("--quiet", "-q", action="store_true", help="no progress bar or table")
     outputs.add_output_options(p)
     add_model_options(p)
+    add_batch_options(p)
     p.set_defaults(func=run)
 
 
 def run(args: argparse.Namespace) -> int:
+    if Path(args.video).is_dir() and args.from_track is None:
+        from hiptrack.batch import run_batch
+
+        return run_batch(args)
     spec = resolve_spec(args.exercise, args.spec)
-    for out in (args.json, args.track):
-        if out is not None and not out.parent.exists():
-            raise HiptrackError(f"Output folder {out.parent} does not exist. Create it or choose another.")
+    for out, option in ((args.json, "--json"), (args.track, "--track")):
+        if out is not None:
+            check_output_folder(out.parent, option)
 
     def sinks(info: object) -> list[Any]:
         return outputs.open_sinks(args, info, spec.signal_names, spec=spec)  # type: ignore[arg-type]
@@ -89,9 +95,12 @@ def run(args: argparse.Namespace) -> int:
 
 def write_outputs(args: argparse.Namespace, analysis: Analysis) -> None:
     if args.json is not None:
-        save_session(analysis.session, args.json)
+        save_session(analysis.session, args.json, "--json")
     if args.track is not None and analysis.track is not None:
-        analysis.track.save(args.track)
+        try:
+            analysis.track.save(args.track)
+        except OSError as exc:
+            raise output_error(exc, args.track, "--track") from exc
 
 
 def print_summary(s: Session) -> None:
