@@ -225,14 +225,20 @@ def load_prescription(path: str | Path) -> Prescription:
                 f"{path}: unknown prescription format {suffix or '(none)'}; use .toml or .yaml."
             )
     except tomllib.TOMLDecodeError as exc:
-        raise PrescriptionError(f"{path} is not valid TOML: {exc}.") from exc
+        raise PrescriptionError(f"{path} is not valid TOML: {_first_line(exc)}. Fix the syntax.") from exc
     except ValueError as exc:  # yaml.YAMLError is not a ValueError; handled below
-        raise PrescriptionError(f"{path}: {exc}.") from exc
+        raise PrescriptionError(f"{path}: {_first_line(exc)}.") from exc
     except Exception as exc:
         if type(exc).__module__.startswith("yaml"):
-            raise PrescriptionError(f"{path} is not valid YAML: {exc}.") from exc
+            raise PrescriptionError(f"{path} is not valid YAML: {_first_line(exc)}. Fix the syntax.") from exc
         raise
     return parse_prescription(data, str(path))
+
+
+def _first_line(exc: BaseException) -> str:
+    """Parsers' messages can span lines (with a caret drawing); one sentence is enough."""
+    lines = [ln.strip() for ln in str(exc).splitlines() if ln.strip()]
+    return lines[0] if lines else type(exc).__name__
 
 
 def load_sample() -> Prescription:

@@ -203,7 +203,7 @@ def check_output_folder(folder: str | Path, option: str = "") -> None:
         raise OutputError(f"Output folder {folder} is not writable. Fix its permissions{how}.")
 
 
-def _file_mode(path: Path) -> int:
+def file_mode(path: Path) -> int:
     """The mode a new file would get (``mkstemp`` makes 0600), or that of the file replaced."""
     try:
         return path.stat().st_mode & 0o777
@@ -228,7 +228,7 @@ def write_atomic(path: str | Path, data: str | bytes, option: str = "") -> Path:
         raise output_error(exc, path, option) from exc
     try:
         with os.fdopen(fd, "wb") as f:
-            os.fchmod(f.fileno(), _file_mode(path))
+            os.fchmod(f.fileno(), file_mode(path))
             f.write(raw)
             f.flush()
             os.fsync(f.fileno())

@@ -39,6 +39,7 @@ import numpy.typing as npt
 from hiptrack.errors import HiptrackError
 from hiptrack.landmarks import NUM_LANDMARKS
 from hiptrack.pose import Pose
+from hiptrack.session import file_mode
 
 TRACK_FORMAT = "hiptrack-track/1"
 
@@ -121,6 +122,7 @@ class PoseTrack:
             ) from exc
         try:
             with os.fdopen(fd, "wb") as f:
+                os.fchmod(f.fileno(), file_mode(path))
                 np.savez_compressed(
                     f,
                     t_ms=self.t_ms,

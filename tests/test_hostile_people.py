@@ -128,11 +128,6 @@ def test_second_person_walking_through_with_two_poses(track: PoseTrack) -> None:
     assert_matches_labels(engine.session(SOURCE))
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="with --num-poses 1 the model may return only the passer-by; PersonSelector follows a "
-    "lone far-away pose at once, so rep 2 is split in two. Use --num-poses 2 (see report).",
-)
 def test_second_person_taking_the_only_pose_mid_rep(track: PoseTrack) -> None:
     engine, *_ = run_engine(SPEC, _walk_through(track, "one seen"))
     assert_matches_labels(engine.session(SOURCE))

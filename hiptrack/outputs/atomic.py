@@ -13,6 +13,8 @@ import tempfile
 import weakref
 from pathlib import Path
 
+from hiptrack.session import file_mode
+
 
 def _unlink(path: str) -> None:
     Path(path).unlink(missing_ok=True)
@@ -32,6 +34,7 @@ class AtomicPath:
         self._cleanup = weakref.finalize(self, _unlink, tmp)
 
     def commit(self) -> Path:
+        os.chmod(self.tmp, file_mode(self.path))  # mkstemp made it 0600
         os.replace(self.tmp, self.path)
         self.done = True
         self._cleanup.detach()
