@@ -34,6 +34,8 @@ GATES = {
     "peak_mae_s": ("min", 0.05),
     "hold_mae_s": ("min", 0.05),
     "side_accuracy": ("max", 0.0),
+    "fault_precision": ("max", 0.0),
+    "fault_recall": ("max", 0.0),
 }
 
 
