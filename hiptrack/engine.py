@@ -224,10 +224,10 @@ class ExerciseEngine:
         hold_short = self.spec.hold_target_s > 0 and (
             res.hold_s < self.spec.hold_target_s - self.spec.hold_short_tolerance_s
         )
+        if hold_short:
+            codes.append("hold_short")
         if self.spec.kind == "holds":
             idx = len(self.holds)
-            if hold_short:
-                codes.append("hold_short")
             hold = Hold(
                 index=idx,
                 side=side,
@@ -244,8 +244,6 @@ class ExerciseEngine:
             rep_idx, hold_idx = None, idx
         else:
             idx = len(self.reps)
-            if hold_short:
-                codes.append("hold_short")
             rep = Rep(
                 index=idx,
                 side=side,

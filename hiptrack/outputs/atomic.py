@@ -12,8 +12,10 @@ import os
 import tempfile
 import weakref
 from pathlib import Path
+from types import TracebackType
+from typing import Self
 
-from hiptrack.session import file_mode
+from hiptrack.session import Session, file_mode
 
 
 def _unlink(path: str) -> None:
@@ -44,3 +46,25 @@ class AtomicPath:
         self.tmp.unlink(missing_ok=True)
         self.done = True
         self._cleanup.detach()
+
+
+class CommitOnSuccess:
+    """``with sink: ...`` commits the output (``close()``) when the block succeeds and drops it
+    (``abort()``) when it raises, so a failed run never replaces an earlier file."""
+
+    def close(self, session: Session | None = None) -> None:
+        raise NotImplementedError
+
+    def abort(self) -> None:
+        raise NotImplementedError
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        if exc_type is None:
+            self.close()
+        else:
+            self.abort()

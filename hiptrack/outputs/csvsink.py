@@ -14,13 +14,12 @@ import logging
 import math
 from collections.abc import Mapping, Sequence
 from pathlib import Path
-from types import TracebackType
 
 import numpy as np
 import numpy.typing as npt
 
 from hiptrack.events import FrameState
-from hiptrack.outputs.atomic import AtomicPath
+from hiptrack.outputs.atomic import AtomicPath, CommitOnSuccess
 from hiptrack.pose import Pose
 from hiptrack.session import Session
 
@@ -68,7 +67,7 @@ def _num(v: float | None, digits: int = 4) -> str:
     return f"{v:.{digits}f}".rstrip("0").rstrip(".") if v != int(v) else str(int(v))
 
 
-class CsvSink:
+class CsvSink(CommitOnSuccess):
     """Streams one CSV row per frame.
 
     Args:
@@ -88,17 +87,6 @@ class CsvSink:
         self._writer = csv.writer(self._file)
         units = units or {}
         self._writer.writerow([*BASE_COLUMNS, *(signal_header(n, units.get(n)) for n in self.signal_names)])
-
-    def __enter__(self) -> CsvSink:
-        return self
-
-    def __exit__(
-        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
-    ) -> None:
-        if exc_type is None:
-            self.close()
-        else:
-            self.abort()
 
     def on_frame(self, image_bgr: npt.NDArray[np.uint8] | None, pose: Pose | None, state: FrameState) -> None:
         if self._out.done:

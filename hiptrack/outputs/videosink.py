@@ -11,14 +11,13 @@ import logging
 from collections.abc import Callable
 from fractions import Fraction
 from pathlib import Path
-from types import TracebackType
 from typing import Any
 
 import numpy as np
 import numpy.typing as npt
 
 from hiptrack.events import FrameState
-from hiptrack.outputs.atomic import AtomicPath
+from hiptrack.outputs.atomic import AtomicPath, CommitOnSuccess
 from hiptrack.pose import Pose
 from hiptrack.session import Session
 
@@ -28,7 +27,7 @@ Annotator = Callable[[npt.NDArray[np.uint8], Pose | None, FrameState], npt.NDArr
 TIME_BASE = Fraction(1, 90_000)  # MPEG's usual clock: exact for 29.97 and 25 fps
 
 
-class VideoSink:
+class VideoSink(CommitOnSuccess):
     """Writes every frame it receives, annotated, to an H.264 ``.mp4``.
 
     Args:
@@ -74,17 +73,6 @@ class VideoSink:
         except BaseException:
             self._out.discard()
             raise
-
-    def __enter__(self) -> VideoSink:
-        return self
-
-    def __exit__(
-        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
-    ) -> None:
-        if exc_type is None:
-            self.close()
-        else:
-            self.abort()
 
     def on_frame(self, image_bgr: npt.NDArray[np.uint8] | None, pose: Pose | None, state: FrameState) -> None:
         if image_bgr is None or self._out.done:
