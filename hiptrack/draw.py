@@ -96,17 +96,17 @@ L = Landmark
 #: :mod:`hiptrack.signals`) is drawn. The arc is an illustration at the right joint; the number
 #: printed is always the engine's value. Pass ``geometry=`` to :func:`annotate` for other specs.
 MAIN_SIGNAL_GEOMETRY: dict[str, SignalGeometry] = {
-    # knee_opening_deg: the knees part, feet together -> opening at the top hip between the knees
+    # knee_opening_scaled_deg: the knees part, feet together -> opening at the top hip
     "clamshell": SignalGeometry((L.RIGHT_KNEE, L.LEFT_HIP, L.LEFT_KNEE), "higher"),
-    # foot_opening_deg: knees together, the top foot lifts -> opening at the knee between the ankles
+    # top_shank_elevation_deg: knees together, the top foot lifts -> opening at the knee
     "reverse_clamshell": SignalGeometry((L.RIGHT_ANKLE, L.LEFT_KNEE, L.LEFT_ANKLE), "higher"),
-    # thigh_split_deg: angle between the two thighs at the hip
+    # thigh_split_best_deg: angle between the two thighs at the hip
     "hip_flexor_stretch": SignalGeometry((L.RIGHT_KNEE, L.LEFT_HIP, L.LEFT_KNEE)),
-    # straight_leg_abduction_deg: the top leg rises from the bottom one
+    # top_leg_abduction_deg: the top leg rises from the bottom one
     "sidelying_hip_abduction": SignalGeometry((L.RIGHT_ANKLE, L.LEFT_HIP, L.LEFT_ANKLE), "higher"),
     # bent_thigh_elevation_deg: the bent leg's thigh lifts from the floor
     "prone_hip_extension": SignalGeometry((L.RIGHT_KNEE, L.LEFT_HIP, L.LEFT_KNEE), "higher"),
-    # bridge_shk_deg: shoulder-hip-knee angle
+    # trunk_elevation_deg (the hips' rise) illustrated by the shoulder-hip-knee line opening
     "bridge": SignalGeometry((L.LEFT_SHOULDER, L.LEFT_HIP, L.LEFT_KNEE)),
 }
 

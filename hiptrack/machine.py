@@ -167,6 +167,7 @@ class RepMachine:
         self._last_seen: float | None = None
         self._assumed_rest: float | None = None
         self._roms: list[float] = []
+        self._armed = True
         self._lp_main.reset()
         for lp in self._lp.values():
             lp.reset()
@@ -254,15 +255,26 @@ class RepMachine:
         return result if result is not None and self._plausible(result) else None
 
     def _at_rest(self, s: _Sample, rest: float) -> MachineOutput:
-        if s.v - rest > self.main.start_delta:
+        if not self._armed:
+            # after a rep the lowering must finish (back below the start threshold, or the
+            # signal turns up again) before another rep can begin: the tail of a lowering is
+            # not a new rep
+            prev = self._pre[-1].v if self._pre else s.v
+            self._armed = s.v - rest <= self.main.start_delta or s.v > prev
+        if self._armed and s.v - rest > self.main.start_delta:
             self.state = "moving"
-            self._buf = [*self._pre, s]
+            # the rep's own samples start at the lowest point before the rise (the pre-roll may
+            # still hold the end of the previous lowering)
+            pre = list(self._pre)
+            low = min(range(len(pre)), key=lambda i: pre[i].v) if pre else 0
+            self._buf = [*pre[low:], s]
             self._pre.clear()
             self._peak = s.v
             self._top_since = None
             self._rest_faults = {name: self._rest.of(name) for name in self._lp}
             return MachineOutput("moving", s.v, rest, active_faults=self._active(s))
-        self._rest.add(s)
+        if self._armed:  # the tail of a lowering is not rest
+            self._rest.add(s)
         self._pre.append(s)
         while self._pre and self._pre[0].t < s.t - 1.5:
             self._pre.popleft()
@@ -294,6 +306,7 @@ class RepMachine:
             else:
                 result = self._measure(rest)
                 self.state = "rest"
+                self._armed = False
                 self._buf, self._peak, self._top_since = [], -math.inf, None
                 ok = result is not None and self._plausible(result)
                 out = MachineOutput(

@@ -349,6 +349,17 @@ def trunk_tilt_deg(pose: Pose) -> float:
     return angle_between(trunk, np.array([0.0, -1.0, 0.0]))
 
 
+@signal(
+    "deg",
+    "elevation of the trunk (shoulders -> hips) above the horizontal, world (0 = lying "
+    "flat, positive = hips above the shoulders, as at the top of a bridge)",
+)
+def trunk_elevation_deg(pose: Pose) -> float:
+    trunk = _mid(pose, L.LEFT_HIP, L.RIGHT_HIP, True) - _mid(pose, L.LEFT_SHOULDER, L.RIGHT_SHOULDER, True)
+    n = float(np.linalg.norm(trunk))
+    return float(np.degrees(np.arcsin(np.clip(-trunk[1] / n, -1.0, 1.0)))) if n > 1e-9 else float("nan")
+
+
 @signal("deg", "trunk angle from the image horizontal, 2-D (0 = lying, 90 = upright)")
 def trunk_horizontal_deg(pose: Pose) -> float:
     t = _trunk_2d(pose)
