@@ -14,16 +14,12 @@ from pathlib import Path
 import numpy as np
 import numpy.typing as npt
 
+from tests import media
+from tests.media import bar_frame, truncate
+
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLES = ROOT / "sample_videos"
 Image = npt.NDArray[np.uint8]
-
-
-def bar_frame(i: int, width: int = 160, height: int = 96) -> Image:
-    img = np.full((height, width, 3), 40, dtype=np.uint8)
-    x = (i * 7) % max(1, width - 8)
-    img[:, x : x + 8] = 255
-    return img
 
 
 def write_video(
@@ -39,33 +35,20 @@ def write_video(
     frames: Sequence[Image] | None = None,
 ) -> Path:
     """Encode frames (bar frames by default); ``pts`` in ``time_base`` units (default 1/fps)."""
-    import av
-
-    tb = time_base or Fraction(1, fps)
-    n = len(frames) if frames is not None else n_frames
-    stamps = list(range(n)) if pts is None else list(pts)
-    with av.open(str(path), "w") as out:
-        stream = out.add_stream(codec, rate=fps)
-        if frames is not None:
-            size_wh = (frames[0].shape[1], frames[0].shape[0])
-        stream.width, stream.height = size_wh
-        stream.pix_fmt = "yuvj420p" if codec == "mjpeg" else "yuv420p"
-        stream.time_base = tb
-        stream.codec_context.time_base = tb
-        if codec == "libx264":
-            stream.options = {"preset": "ultrafast", "bf": "0"}
-        if rotation_deg is not None:
-            stream.set_display_rotation(rotation_deg)
-        for i in range(n):
-            img = frames[i] if frames is not None else bar_frame(i, *size_wh)
-            frame = av.VideoFrame.from_ndarray(np.ascontiguousarray(img), format="bgr24")
-            frame.pts = stamps[i]
-            frame.time_base = tb
-            for packet in stream.encode(frame):
-                out.mux(packet)
-        for packet in stream.encode(None):
-            out.mux(packet)
-    return path
+    if frames is not None:
+        frames = [np.ascontiguousarray(f) for f in frames]
+        n_frames, size_wh = len(frames), (frames[0].shape[1], frames[0].shape[0])
+    return media.write_video(
+        path,
+        n_frames,
+        time_base=time_base or Fraction(1, fps),
+        rate=Fraction(fps),
+        pts=pts,
+        size_wh=size_wh,
+        codec=codec,
+        rotation_deg=rotation_deg,
+        frames=frames,
+    )
 
 
 def read_frames(path: Path, limit: int | None = None, step: int = 1) -> list[Image]:
@@ -100,12 +83,6 @@ def corrupt_mjpeg(path: Path, frame_indices: Sequence[int], seed: int = 0) -> Pa
         data[at:end] = rng.integers(0, 256, end - at, dtype=np.uint8).tobytes()
     path.write_bytes(bytes(data))
     return path
-
-
-def truncate(src: Path, dst: Path, fraction: float = 0.5) -> Path:
-    data = src.read_bytes()
-    dst.write_bytes(data[: int(len(data) * fraction)])
-    return dst
 
 
 def broken_files(folder: Path) -> dict[str, Path]:
