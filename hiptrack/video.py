@@ -439,12 +439,20 @@ class FrameSource(Closing):
             return False
 
         def produce() -> None:
+            frames = self._reader.frames()
             try:
-                for frame in self._reader.frames():
+                for frame in frames:
                     if not put(frame):
                         return
             except BaseException as exc:  # handed to the consumer, re-raised there
                 put(exc)
+            finally:
+                # finish the decoder's generator here, in this thread, before close() (which
+                # joins this thread) closes the container: finalised later, after the
+                # container is gone, PyAV crashes (seen after Ctrl-C mid-analysis)
+                close = getattr(frames, "close", None)
+                if close is not None:
+                    close()
             put(None)
 
         self._thread = threading.Thread(target=produce, name="hiptrack-decode", daemon=True)
