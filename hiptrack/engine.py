@@ -47,6 +47,21 @@ def side_vote(rule: str, pose: Pose) -> str | None:
     return None
 
 
+def clear_mismatch(counts: Counter[str], required: str, at_most: float, at_least: float) -> str | None:
+    """The posture seen instead of ``required``: the most frequent other one when ``required``
+    has at most ``at_most`` of the frames and it at least ``at_least`` (vague classes never win)."""
+    n = sum(counts.values())
+    other, k = next(((p, c) for p, c in counts.most_common() if p != required), (None, 0))
+    if (
+        n
+        and counts.get(required, 0) < at_most * n
+        and other not in (None, "unknown", "lying")
+        and k > at_least * n
+    ):
+        return other
+    return None
+
+
 @dataclass
 class _Mismatch:
     window_s: float = 5.0
@@ -62,12 +77,7 @@ class _Mismatch:
             self.hist.popleft()
         if len(self.hist) < 5 or self.hist[-1][0] - self.hist[0][0] < 1.0:
             return None
-        counts = Counter(p for _, p in self.hist)
-        n = len(self.hist)
-        other, k = next(((p, c) for p, c in counts.most_common() if p != required), (None, 0))
-        if counts.get(required, 0) < 0.1 * n and other not in (None, "unknown", "lying") and k > 0.8 * n:
-            return other
-        return None
+        return clear_mismatch(Counter(p for _, p in self.hist), required, at_most=0.1, at_least=0.8)
 
 
 class ExerciseEngine:
@@ -328,19 +338,14 @@ class ExerciseEngine:
     # -- end ----------------------------------------------------------------------------------
     def session(self, source: SourceInfo, model: ModelInfo | None = None, partial: bool = False) -> Session:
         warnings = list(self.warnings)
-        n = sum(self.postures.values())
-        main_posture = self.postures.most_common(1)[0][0] if n else None
-        if n:
-            req = self.postures.get(self.spec.position, 0)
-            other, k = next(
-                ((p, c) for p, c in self.postures.most_common() if p != self.spec.position), (None, 0)
+        main_posture = self.postures.most_common(1)[0][0] if self.postures else None
+        other = clear_mismatch(self.postures, self.spec.position, at_most=0.15, at_least=0.6)
+        if other is not None:
+            warnings.append(
+                f"{self.spec.name} is done {LABELS[self.spec.position]}, but the person seems to be "
+                f"{LABELS.get(other, other)} for most of the video. Check --exercise, or "
+                f"see `hiptrack setup {self.spec.id}` for the start position."
             )
-            if req < 0.15 * n and other not in (None, "unknown", "lying") and k > 0.6 * n:
-                warnings.append(
-                    f"{self.spec.name} is done {LABELS[self.spec.position]}, but the person seems to be "
-                    f"{LABELS.get(other or 'unknown', other)} for most of the video. Check --exercise, or "
-                    f"see `hiptrack setup {self.spec.id}` for the start position."
-                )
         if self.frames and not self.frames_with_person:
             warnings.append(
                 "No person was found in the video: is the whole body in view and lit? "
