@@ -19,6 +19,7 @@ import numpy as np
 import numpy.typing as npt
 
 from hiptrack.closing import Closing
+from hiptrack.interrupts import deferred_sigint
 from hiptrack.landmarks import NUM_LANDMARKS
 from hiptrack.models import Complexity, ModelError, resolve_model
 from hiptrack.pose import Pose
@@ -55,7 +56,7 @@ class PoseEstimator(Closing):
             min_tracking_confidence=self.options.min_tracking_confidence,
         )
         try:
-            with quiet_stderr():
+            with deferred_sigint(), quiet_stderr():  # never a half-built landmarker
                 self._landmarker: Any = vision.PoseLandmarker.create_from_options(opts)
         except (RuntimeError, ValueError) as exc:
             raise ModelError(
@@ -67,7 +68,7 @@ class PoseEstimator(Closing):
 
     def close(self) -> None:
         if self._landmarker is not None:
-            with quiet_stderr():
+            with deferred_sigint(), quiet_stderr():
                 self._landmarker.close()
             self._landmarker = None
 
@@ -81,13 +82,14 @@ class PoseEstimator(Closing):
         ts = max(round(t_ms), self._last_ts_ms + 1)
         self._last_ts_ms = ts
         rgb = cv2.cvtColor(image_bgr, cv2.COLOR_BGR2RGB)  # 10x faster than a NumPy channel flip
-        image = mp.Image(image_format=mp.ImageFormat.SRGB, data=rgb)
-        if self._first:
-            self._first = False
-            with quiet_stderr():  # LiteRT logs its set-up on the first call
+        with deferred_sigint():  # Ctrl-C mid-constructor leaves an mp.Image that fails in __del__
+            image = mp.Image(image_format=mp.ImageFormat.SRGB, data=rgb)
+            if self._first:
+                self._first = False
+                with quiet_stderr():  # LiteRT logs its set-up on the first call
+                    result = self._landmarker.detect_for_video(image, ts)
+            else:
                 result = self._landmarker.detect_for_video(image, ts)
-        else:
-            result = self._landmarker.detect_for_video(image, ts)
         h, w = image_bgr.shape[:2]
         return [
             _to_pose(img_lms, world_lms, t_ms, (w, h))
