@@ -165,6 +165,7 @@ class RepMachine:
         self._peak = -math.inf
         self._top_since: float | None = None
         self._last_seen: float | None = None
+        self._first_seen: float | None = None
         self._assumed_rest: float | None = None
         self._roms: list[float] = []
         self._armed = True
@@ -176,6 +177,16 @@ class RepMachine:
     # -- helpers ------------------------------------------------------------------------------
     def _tol(self, exc: float) -> float:
         return max(self.main.hold_tolerance, self.main.hold_tolerance_fraction * max(exc, 0.0))
+
+    def _top_level(self, peak: float, exc: float) -> float:
+        """The value above which the signal is at the top (held)."""
+        level = peak - self._tol(exc)
+        engaged = self.main.engaged_above
+        if self.spec.kind == "holds" and engaged is not None and not self._rest.samples:
+            # the input started in the stretch: with no rest seen, the excursion is a guess, and
+            # a person easing in and out of a deep stretch is still holding it
+            level = min(level, engaged)
+        return level
 
     def _filtered(self, t: float, raw: dict[str, float]) -> dict[str, float]:
         out = {}
@@ -210,6 +221,8 @@ class RepMachine:
                     return self._abort("person lost", None, rest)
             return MachineOutput(self.state, None, rest)
         self._last_seen = t_s
+        if self._first_seen is None:
+            self._first_seen = t_s
         v = self._lp_main(t_s, main_value)
         s = _Sample(t_s, v, self._filtered(t_s, faults))
         if rest is None:
@@ -284,14 +297,14 @@ class RepMachine:
         self._buf.append(s)
         self._peak = max(self._peak, s.v)
         exc = self._peak - rest
-        tol = self._tol(exc)
+        level = self._top_level(self._peak, exc)
         start_t = self._buf[0].t
         if s.t - start_t > self.main.max_rep_s + 3.0:
             out = self._abort("too long", s.v, rest)
             self._rest.add(s)
             return out
         top_reached = False
-        if exc >= self.main.min_rom and s.v >= self._peak - tol:
+        if exc >= self.main.min_rom and s.v >= level:
             if self.state != "top":
                 top_reached = self._top_since is None
                 self.state = "top"
@@ -347,8 +360,8 @@ class RepMachine:
         exc = peak - rest
         if exc <= 0:
             return None
-        tol = self._tol(exc)
-        top = v >= peak - tol
+        level = self._top_level(peak, exc)
+        top = v >= level
         # the top region around the peak, bridging dips shorter than _MAX_DIP_S (noise)
         a = b = ip
         while True:
@@ -367,7 +380,6 @@ class RepMachine:
                     b += 1
                 continue
             break
-        level = peak - tol
         hold_start = _cross(t, v, a - 1, a, level) if a > 0 else float(t[a])
         hold_end = _cross(t, v, b, b + 1, level) if b < len(v) - 1 else float(t[b])
         # rise: 10 % and 90 % crossings before the peak, extrapolated to the foot of the ramp
@@ -384,6 +396,12 @@ class RepMachine:
         faults = self._rep_faults(t, a, b)
         d = self.delay_s
         start, end, hold_start, hold_end = start - d, end - d, hold_start - d, hold_end - d
+        if b == len(v) - 1:  # still at the top when the input ended: held to its last frame
+            hold_end = float(t[-1])
+            end = max(end, hold_end)
+        # nothing happens before the first frame seen (a clip that starts mid-hold)
+        t0 = self._first_seen if self._first_seen is not None else -math.inf
+        start, hold_start = max(start, t0), max(hold_start, t0)
         faults = [(code, tf - d, val) for code, tf, val in faults]
         return RepResult(
             start_s=start,

@@ -1,0 +1,54 @@
+"""Stretch holds on a bare signal: a clip that starts mid-stretch, and one that starts at rest.
+
+The thigh split of a half-kneeling stretch is ~100 deg kneeling upright and 125-170 deg in the
+lunge. Real clips often start already in the lunge, and a person eases in and out of it while
+holding (a mobilisation); that is one hold, from the first frame to the last.
+"""
+
+from __future__ import annotations
+
+import math
+
+import pytest
+
+from hiptrack.machine import RepMachine, RepResult
+from hiptrack.spec import load_builtin
+
+
+def feed(values: list[tuple[float, float]]) -> list[RepResult]:
+    m = RepMachine(load_builtin("hip_flexor_stretch"))
+    done = [out.completed for t, v in values if (out := m.update(t, v, {})).completed is not None]
+    last = m.finish()
+    return done + ([last] if last is not None else [])
+
+
+@pytest.mark.parametrize("fps", [15, 30, 60])
+def test_a_clip_that_starts_in_the_stretch_is_one_hold_over_the_whole_clip(fps: int) -> None:
+    # rocks 155 +- 13 deg (one slow in-and-out) for 4 s: never back to kneeling upright
+    n = 4 * fps
+    values = [(i / fps, 155.0 + 13.0 * math.cos(2 * math.pi * i / n)) for i in range(n + 1)]
+    (hold,) = feed(values)
+    assert hold.hold_start_s == pytest.approx(0.0)
+    assert hold.hold_end_s == pytest.approx(4.0)
+    assert hold.hold_s == pytest.approx(4.0)
+
+
+def test_a_stretch_from_rest_is_timed_at_its_plateau() -> None:
+    # kneeling upright at 100 deg, 2 s lunge to 130 deg, held 6 s, 2 s back, rest
+    fps = 30
+
+    def split(t: float) -> float:
+        if t < 2 or t > 12:
+            return 100.0
+        if t < 4:
+            return 100.0 + 15.0 * (1 - math.cos(math.pi * (t - 2) / 2))
+        if t <= 10:
+            return 130.0
+        return 100.0 + 15.0 * (1 + math.cos(math.pi * (t - 10) / 2))
+
+    (hold,) = feed([(i / fps, split(i / fps)) for i in range(16 * fps)])
+    # the plateau is 4-10 s; the ramps' last few degrees count as held (hold tolerance)
+    assert hold.hold_start_s == pytest.approx(4.0, abs=0.6)
+    assert hold.hold_end_s == pytest.approx(10.0, abs=0.6)
+    assert hold.start_s == pytest.approx(2.0, abs=0.4)
+    assert hold.end_s == pytest.approx(12.0, abs=0.4)
