@@ -8,7 +8,8 @@ assumed; world y points down):
 * lying when it is more than 50 deg from vertical; then ``supine`` when the knees are 8 cm or
   more above the hips on average and neither is below them (bent knees pointing at the
   ceiling, the bridge start), ``side_lying``
-  when the hip line is mostly vertical (hips stacked), ``prone`` when it is mostly horizontal,
+  when the hip line is mostly vertical (hips stacked) unless both knees are above their hips
+  in the image (then plain ``lying``: a high camera beside someone on their back), ``prone`` when it is mostly horizontal,
   and plain ``lying`` in between;
 * ``unknown`` otherwise (in transition, between upright and lying).
 
@@ -68,10 +69,29 @@ def classify(pose: Pose) -> Posture:
     hip_line = w[L.LEFT_HIP] - w[L.RIGHT_HIP]
     stacked = abs(float(hip_line[1])) / max(float(np.linalg.norm(hip_line)), 1e-6)
     if stacked > 0.5:
-        return "side_lying"
+        # A camera looking down on someone on their back from the side tilts the hip line into
+        # the image vertical, as on a side-lying body. The bent knees tell them apart: on the
+        # side the lower knee rests beside the lower hip, on the back both point up.
+        return "lying" if _knees_up_in_image(pose) else "side_lying"
     if stacked < 0.25:
         return "prone" if knee_h < 0.04 else "supine"
     return "lying"
+
+
+def _knees_up_in_image(pose: Pose) -> bool:
+    xy = pose.xy_px
+    trunk = float(
+        np.linalg.norm(
+            (xy[L.LEFT_SHOULDER] + xy[L.RIGHT_SHOULDER]) / 2 - (xy[L.LEFT_HIP] + xy[L.RIGHT_HIP]) / 2
+        )
+    )
+    if trunk < 1.0:
+        return False
+    # image y points down: a knee above its hip has the smaller y
+    return all(
+        xy[hip][1] - xy[knee][1] > 0.0
+        for hip, knee in ((L.LEFT_HIP, L.LEFT_KNEE), (L.RIGHT_HIP, L.RIGHT_KNEE))
+    )
 
 
 def coarse(posture: str) -> str:

@@ -1,0 +1,73 @@
+"""Body position from landmarks, on bodies built in world metres and seen by a pitched camera.
+
+World axes as MediaPipe's: x right, y down, z away from the camera. A camera pitched down by
+``pitch`` sees a world point (x, y, z) at (x, y cos - z sin, y sin + z cos).
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+
+from hiptrack.landmarks import Landmark as L
+from hiptrack.pose import Pose
+from hiptrack.posture import classify
+
+PX_PER_M = 400.0
+TRUNK = np.array([0.5, 0.0, 0.0])
+SHIN = np.array([0.2, 0.0, 0.0])
+
+
+def body(
+    hips: tuple[tuple[float, float, float], tuple[float, float, float]], knees: tuple, pitch_deg: float = 0.0
+) -> Pose:
+    """Shoulders 0.5 m along +x from the hips (same left/right offsets); ankles 0.2 m past the knees."""
+    (lh, rh), (lk, rk) = (np.array(hips[0]), np.array(hips[1])), (np.array(knees[0]), np.array(knees[1]))
+    pts = {lm: (lh + rh) / 2 for lm in L}
+    pts.update({L.LEFT_HIP: lh, L.RIGHT_HIP: rh, L.LEFT_KNEE: lk, L.RIGHT_KNEE: rk})
+    pts[L.LEFT_SHOULDER] = lh + TRUNK
+    pts[L.RIGHT_SHOULDER] = rh + TRUNK
+    pts[L.LEFT_ANKLE] = lk - SHIN
+    pts[L.RIGHT_ANKLE] = rk - SHIN
+    a = math.radians(pitch_deg)
+    rot = np.array([[1, 0, 0], [0, math.cos(a), -math.sin(a)], [0, math.sin(a), math.cos(a)]])
+    world = np.array([rot @ pts[lm] for lm in L])
+    world -= (world[L.LEFT_HIP] + world[L.RIGHT_HIP]) / 2
+    xy = world[:, :2] * PX_PER_M + [320.0, 240.0]
+    return Pose(
+        t_ms=0.0,
+        xy_px=xy,
+        z_rel=world[:, 2],
+        world_m=world,
+        visibility=np.ones(33),
+        presence=np.ones(33),
+        image_wh=(640, 480),
+    )
+
+
+# on the side, facing the camera: hips stacked, hips flexed so the knees come towards the camera
+SIDE_LYING = (((0.0, -0.1, 0.0), (0.0, 0.1, 0.0)), ((-0.3, -0.1, -0.3), (-0.3, 0.1, -0.3)))
+# on the back seen from the side, knees bent up
+SUPINE = (((0.0, 0.0, -0.1), (0.0, 0.0, 0.1)), ((-0.25, -0.3, -0.1), (-0.25, -0.3, 0.1)))
+# on the back, but the knees seen only 12 cm up (MediaPipe flattens them from a high camera)
+SUPINE_FLAT_KNEES = (((0.0, 0.0, -0.1), (0.0, 0.0, 0.1)), ((-0.3, -0.12, -0.1), (-0.3, -0.12, 0.1)))
+PRONE = (((0.0, 0.0, -0.1), (0.0, 0.0, 0.1)), ((-0.45, 0.0, -0.1), (-0.45, 0.0, 0.1)))
+
+
+@pytest.mark.parametrize(
+    ("shape", "pitch", "expected"),
+    [
+        (SIDE_LYING, 0, "side_lying"),
+        (SIDE_LYING, 30, "side_lying"),
+        (SUPINE, 0, "supine"),
+        (SUPINE, 45, "supine"),
+        (PRONE, 0, "prone"),
+        # hips look stacked (the pitch turns the hip line towards the image vertical), but
+        # both knees are above their hips in the image: not called side-lying
+        (SUPINE_FLAT_KNEES, 60, "lying"),
+    ],
+)
+def test_lying_positions(shape: tuple, pitch: float, expected: str) -> None:
+    assert classify(body(*shape, pitch_deg=pitch)) == expected
