@@ -9,8 +9,8 @@ assumed; world y points down):
   more above the hips on average and neither is below them (bent knees pointing at the
   ceiling, the bridge start), ``side_lying``
   when the hip line is mostly vertical (hips stacked) unless both knees are above their hips
-  in the image (then plain ``lying``: a high camera beside someone on their back), ``prone`` when it is mostly horizontal,
-  and plain ``lying`` in between;
+  in the image (then plain ``lying``: a high camera beside someone on their back), ``prone``
+  when it is mostly horizontal, and plain ``lying`` in between;
 * ``unknown`` otherwise (in transition, between upright and lying).
 
 The fine classes are least certain for supine vs side-lying seen obliquely; exercise logic gates
