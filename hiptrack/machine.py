@@ -153,7 +153,9 @@ class RepMachine:
         self._lp_main = LowPass(hz, med)
         # the filters delay the signal by about this much: measured times are shifted back
         self.delay_s = med / 2.0 + 1.0 / (2.0 * math.pi * hz)
-        self._lp = {f.signal: LowPass(hz, med) for f in spec.faults}
+        fault_signals = [f.signal for f in spec.faults]
+        fault_signals += [f.compared_to for f in spec.faults if f.compared_to]
+        self._lp = {name: LowPass(hz, med) for name in dict.fromkeys(fault_signals)}
         self._unwrap: dict[str, float] = {}
         self.reset()
 
@@ -334,12 +336,17 @@ class RepMachine:
         )
 
     # -- faults -------------------------------------------------------------------------------
-    def _measured(self, rule: FaultRule, x: float) -> float:
+    def _measured(self, rule: FaultRule, s: _Sample, signal: str | None = None) -> float:
+        """The rule's measure of ``signal`` (default: the rule's own) in one sample."""
+        name = signal or rule.signal
+        x = s.f.get(name, math.nan)
         if rule.measure == "value":
             return x
-        base = self._rest_faults.get(rule.signal, math.nan)
-        d = x - base
+        d = x - self._rest_faults.get(name, math.nan)
         return abs(d) if rule.measure == "abs_change" else d
+
+    def _reference(self, rule: FaultRule, s: _Sample) -> float:
+        return math.nan if rule.compared_to is None else self._measured(rule, s, rule.compared_to)
 
     def _active(self, s: _Sample) -> tuple[str, ...]:
         if self.state == "rest" or not hasattr(self, "_rest_faults"):
@@ -348,7 +355,7 @@ class RepMachine:
             r.code
             for r in self.spec.faults
             if r.at == "any" or self.state == "top"
-            if r.broken(self._measured(r, s.f.get(r.signal, math.nan)))
+            if r.broken(self._measured(r, s), self._reference(r, s))
         )
 
     # -- measurement of a finished rep --------------------------------------------------------
@@ -419,19 +426,25 @@ class RepMachine:
     def _rep_faults(self, t: npt.NDArray[np.float64], a: int, b: int) -> list[tuple[str, float, float]]:
         found = []
         for rule in self.spec.faults:
-            x = np.array([self._measured(rule, s.f.get(rule.signal, math.nan)) for s in self._buf])
+            x = np.array([self._measured(rule, s) for s in self._buf])
+            ref = np.array([self._reference(rule, s) for s in self._buf])
             if rule.at == "peak":
                 seg = x[a : b + 1]
-                seg = seg[np.isfinite(seg)]
-                if seg.size == 0:
+                ok = np.isfinite(seg)
+                if not ok.any():
                     continue
-                value = float(np.median(seg))
-                if rule.broken(value):
+                value = float(np.median(seg[ok]))
+                ref_seg = ref[a : b + 1]
+                ref_ok = np.isfinite(ref_seg)
+                reference = float(np.median(ref_seg[ref_ok])) if ref_ok.any() else math.nan
+                if rule.broken(value, reference):
                     found.append((rule.code, float(t[a]), value))
                 continue
             held = _held_extreme(t, x, rule.min_duration_s, rule.above is not None)
-            if held is not None and rule.broken(held[1]):
-                found.append((rule.code, held[0], held[1]))
+            if held is not None:
+                reference = float(ref[int(np.argmin(np.abs(t - held[0])))])
+                if rule.broken(held[1], reference):
+                    found.append((rule.code, held[0], held[1]))
         return found
 
 

@@ -8,6 +8,7 @@ in ``hiptrack/specs/``; a user's own file can be passed with ``--spec FILE`` and
 
 from __future__ import annotations
 
+import math
 import tomllib
 from importlib import resources
 from pathlib import Path
@@ -95,21 +96,41 @@ class FaultRule(_Strict):
     above: float | None = None
     below: float | None = None
     min_duration_s: float = Field(0.3, ge=0)
+    compared_to: str | None = Field(
+        None,
+        description="another signal, measured the same way: the fault also needs this signal's "
+        "measure to be at least min_ratio times the other's (a movement of its own, not the "
+        "by-product of a bigger one)",
+    )
+    min_ratio: float | None = Field(None, gt=0)
     cue: str = Field(description="short instruction shown to the patient")
     description: str = ""
 
     _v = field_validator("signal")(classmethod(lambda cls, v: _known_signal(v)))
 
+    @field_validator("compared_to")
+    @classmethod
+    def _known_other(cls, v: str | None) -> str | None:
+        return None if v is None else _known_signal(v)
+
     @model_validator(mode="after")
     def _one_bound(self) -> FaultRule:
         if (self.above is None) == (self.below is None):
             raise ValueError("give exactly one of 'above' or 'below'")
+        if (self.compared_to is None) != (self.min_ratio is None):
+            raise ValueError("give 'compared_to' and 'min_ratio' together")
+        if self.compared_to is not None and self.above is None:
+            raise ValueError("'compared_to' works with 'above' (a measure that must be large)")
         return self
 
-    def broken(self, value: float) -> bool:
+    def broken(self, value: float, reference: float = math.nan) -> bool:
+        """``value``: this rule's measure; ``reference``: the same measure of ``compared_to``
+        (unknown: judged on the threshold alone)."""
         if value != value:  # NaN: cannot judge
             return False
         if self.above is not None:
+            if self.min_ratio is not None and reference == reference and value < self.min_ratio * reference:
+                return False
             return value > self.above
         assert self.below is not None
         return value < self.below
@@ -150,7 +171,9 @@ class ExerciseSpec(_Strict):
 
     @property
     def signal_names(self) -> list[str]:
-        names = [self.main.signal, *(f.signal for f in self.faults), *self.extra_signals]
+        names = [self.main.signal, *(f.signal for f in self.faults)]
+        names += [f.compared_to for f in self.faults if f.compared_to is not None]
+        names += self.extra_signals
         return list(dict.fromkeys(names))
 
     @property
