@@ -42,6 +42,9 @@ LABELS = {
 }
 
 
+_SHINS = ((L.LEFT_KNEE, L.LEFT_ANKLE), (L.RIGHT_KNEE, L.RIGHT_ANKLE))
+
+
 def classify(pose: Pose) -> Posture:
     w = pose.world_m
     trunk = (w[L.LEFT_SHOULDER] + w[L.RIGHT_SHOULDER]) / 2 - (w[L.LEFT_HIP] + w[L.RIGHT_HIP]) / 2
@@ -63,11 +66,16 @@ def classify(pose: Pose) -> Posture:
     hip_y = (w[L.LEFT_HIP][1] + w[L.RIGHT_HIP][1]) / 2
     knee_mean = float(hip_y - (w[L.LEFT_KNEE][1] + w[L.RIGHT_KNEE][1]) / 2)
     knee_min = float(hip_y - max(w[L.LEFT_KNEE][1], w[L.RIGHT_KNEE][1]))
+    hip_line = w[L.LEFT_HIP] - w[L.RIGHT_HIP]
+    stacked = abs(float(hip_line[1])) / max(float(np.linalg.norm(hip_line)), 1e-6)
+    # a shin pointing at the ceiling (ankle well above its knee) with the hips side by side is
+    # a bent knee lying face down; on the back, bent knees keep the feet on the floor
+    shin_up = max(float(w[knee][1] - w[ankle][1]) for knee, ankle in _SHINS)
+    if stacked < 0.5 and shin_up > 0.15:
+        return "prone"
     if knee_mean > 0.08 and knee_min > 0.0:
         return "supine"
     knee_h = knee_mean
-    hip_line = w[L.LEFT_HIP] - w[L.RIGHT_HIP]
-    stacked = abs(float(hip_line[1])) / max(float(np.linalg.norm(hip_line)), 1e-6)
     if stacked > 0.5:
         # A camera looking down on someone on their back from the side tilts the hip line into
         # the image vertical, as on a side-lying body. The bent knees tell them apart: on the

@@ -21,16 +21,20 @@ SHIN = np.array([0.2, 0.0, 0.0])
 
 
 def body(
-    hips: tuple[tuple[float, float, float], tuple[float, float, float]], knees: tuple, pitch_deg: float = 0.0
+    hips: tuple[tuple[float, float, float], tuple[float, float, float]],
+    knees: tuple,
+    pitch_deg: float = 0.0,
+    right_shin_up: bool = False,
 ) -> Pose:
-    """Shoulders 0.5 m along +x from the hips (same left/right offsets); ankles 0.2 m past the knees."""
+    """Shoulders 0.5 m along +x from the hips (same left/right offsets); ankles 0.2 m past the
+    knees, or the right one 0.3 m above its knee (``right_shin_up``)."""
     (lh, rh), (lk, rk) = (np.array(hips[0]), np.array(hips[1])), (np.array(knees[0]), np.array(knees[1]))
     pts = {lm: (lh + rh) / 2 for lm in L}
     pts.update({L.LEFT_HIP: lh, L.RIGHT_HIP: rh, L.LEFT_KNEE: lk, L.RIGHT_KNEE: rk})
     pts[L.LEFT_SHOULDER] = lh + TRUNK
     pts[L.RIGHT_SHOULDER] = rh + TRUNK
     pts[L.LEFT_ANKLE] = lk - SHIN
-    pts[L.RIGHT_ANKLE] = rk - SHIN
+    pts[L.RIGHT_ANKLE] = rk + np.array([0.0, -0.3, 0.0]) if right_shin_up else rk - SHIN
     a = math.radians(pitch_deg)
     rot = np.array([[1, 0, 0], [0, math.cos(a), -math.sin(a)], [0, math.sin(a), math.cos(a)]])
     world = np.array([rot @ pts[lm] for lm in L])
@@ -54,6 +58,9 @@ SUPINE = (((0.0, 0.0, -0.1), (0.0, 0.0, 0.1)), ((-0.25, -0.3, -0.1), (-0.25, -0.
 # on the back, but the knees seen only 12 cm up (MediaPipe flattens them from a high camera)
 SUPINE_FLAT_KNEES = (((0.0, 0.0, -0.1), (0.0, 0.0, 0.1)), ((-0.3, -0.12, -0.1), (-0.3, -0.12, 0.1)))
 PRONE = (((0.0, 0.0, -0.1), (0.0, 0.0, 0.1)), ((-0.45, 0.0, -0.1), (-0.45, 0.0, 0.1)))
+# face down, the right knee bent with the shin pointing at the ceiling; MediaPipe puts the knees
+# ~6 cm up, which alone reads as knees raised on the back
+PRONE_BENT_KNEE = (((0.0, 0.0, -0.1), (0.0, 0.0, 0.1)), ((-0.45, -0.06, -0.1), (-0.4, -0.06, 0.1)))
 
 
 @pytest.mark.parametrize(
@@ -71,3 +78,8 @@ PRONE = (((0.0, 0.0, -0.1), (0.0, 0.0, 0.1)), ((-0.45, 0.0, -0.1), (-0.45, 0.0, 
 )
 def test_lying_positions(shape: tuple, pitch: float, expected: str) -> None:
     assert classify(body(*shape, pitch_deg=pitch)) == expected
+
+
+def test_a_shin_pointing_up_is_face_down() -> None:
+    assert classify(body(*PRONE_BENT_KNEE)) == "supine"  # the knees alone look raised
+    assert classify(body(*PRONE_BENT_KNEE, right_shin_up=True)) == "prone"
