@@ -55,6 +55,7 @@ case "${1:-}" in
     ;;
   eval)
     setup ""
+    mkdir -p out
     "$VENV/bin/hiptrack" eval ../shared/clips ../shared/footage --json out/eval.json "${@:2}"
     ;;
   *)

@@ -14,7 +14,7 @@ from hiptrack.commands.common import add_model_options
 from hiptrack.commands.pose import record_track
 from hiptrack.errors import HiptrackError
 from hiptrack.evaluate import ClipScore, clip_row, find_labels, load_labels, score_clip, summarize
-from hiptrack.session import write_atomic
+from hiptrack.session import check_output_folder, write_atomic
 from hiptrack.spec import load_builtin
 from hiptrack.track import PoseTrack
 
@@ -121,6 +121,8 @@ def print_table(scores: list[ClipScore], summary: dict[str, object]) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    if args.json is not None:  # before minutes of analysis, not after
+        check_output_folder(args.json.parent, "--json")
     scores, summary = evaluate(args.paths, args)
     if not scores:
         raise HiptrackError("No *.labels.json found in the given paths.")
