@@ -343,6 +343,8 @@ class RepMachine:
         if rule.measure == "value":
             return x
         d = x - self._rest_faults.get(name, math.nan)
+        if is_circular(name) and math.isfinite(d):
+            d = _wrap180(d)  # a line's turn is known modulo 180 deg (the unwrapping can drift)
         return abs(d) if rule.measure == "abs_change" else d
 
     def _reference(self, rule: FaultRule, s: _Sample) -> float:

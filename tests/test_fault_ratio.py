@@ -74,3 +74,24 @@ def test_bad_comparisons_are_reported_with_the_field(extra: dict, message: str) 
     data["faults"][0].update(extra)  # trunk_rotation: no comparison of its own
     with pytest.raises(SpecError, match=message):
         parse_spec(data, "my_spec.toml")
+
+
+def test_a_line_turned_by_half_a_circle_has_not_turned() -> None:
+    """Roll signals are line directions modulo 180 deg. Three quick 60 deg label flickers at a
+    rep's start unwrap to +180 deg, which is the same line: no hips_not_stacked."""
+    m = RepMachine(load_builtin("sidelying_hip_abduction"))
+    fps, faults = 30, []
+    flicker = {62: 70.0, 63: 130.0}  # frames with a momentarily mislabelled shoulder line
+    for i in range(8 * fps):
+        t = i / fps
+        x = 0.0 if t < 2 or t > 6 else min(1.0, (t - 2)) if t < 5 else max(0.0, 6 - t)
+        x = 0.5 - 0.5 * math.cos(math.pi * x)
+        sig = {
+            "top_leg_abduction_deg": -5.0 + 35.0 * x,
+            "shoulder_roll_deg": flicker.get(i, 10.0),
+            "top_leg_knee_2d_deg": 178.0,
+        }
+        out = m.update(t, sig["top_leg_abduction_deg"], sig)
+        if out.completed is not None:
+            faults += [code for code, _, _ in out.completed.faults]
+    assert "hips_not_stacked" not in faults
