@@ -98,6 +98,7 @@ class RepResult:
     peak_value: float
     rom: float
     faults: list[tuple[str, float, float]]  # (code, t_s first seen, measured value)
+    measures: dict[str, float] = field(default_factory=dict)  # every peak rule's measured value
 
 
 @dataclass
@@ -170,6 +171,7 @@ class RepMachine:
         self._first_seen: float | None = None
         self._assumed_rest: float | None = None
         self._roms: list[float] = []
+        self._best: dict[str, float] = {}  # per fault rule: largest peak measure of the reps so far
         self._armed = True
         self._lp_main.reset()
         for lp in self._lp.values():
@@ -249,6 +251,9 @@ class RepMachine:
         if r.rom < self.main.min_rom_fraction * typical:
             return False
         self._roms.append(r.rom)
+        for code, value in r.measures.items():
+            if math.isfinite(value):
+                self._best[code] = max(self._best.get(code, value), value)
         return True
 
     def finish(self) -> RepResult | None:
@@ -402,7 +407,7 @@ class RepMachine:
         end_ref = dn_lo if dn_lo is not None else float(t[-1])
         end = end_ref + _foot_offset(0.9, p_end, end_ref - (dn_hi if dn_hi is not None else end_ref))
         start = max(start, float(t[0]) - 1.0)
-        faults = self._rep_faults(t, a, b)
+        faults, measures = self._rep_faults(t, a, b)
         d = self.delay_s
         start, end, hold_start, hold_end = start - d, end - d, hold_start - d, hold_end - d
         if b == len(v) - 1:  # still at the top when the input ended: held to its last frame
@@ -423,10 +428,14 @@ class RepMachine:
             peak_value=peak,
             rom=exc,
             faults=faults,
+            measures=measures,
         )
 
-    def _rep_faults(self, t: npt.NDArray[np.float64], a: int, b: int) -> list[tuple[str, float, float]]:
+    def _rep_faults(
+        self, t: npt.NDArray[np.float64], a: int, b: int
+    ) -> tuple[list[tuple[str, float, float]], dict[str, float]]:
         found = []
+        measures: dict[str, float] = {}
         for rule in self.spec.faults:
             x = np.array([self._measured(rule, s) for s in self._buf])
             ref = np.array([self._reference(rule, s) for s in self._buf])
@@ -439,7 +448,10 @@ class RepMachine:
                 ref_seg = ref[a : b + 1]
                 ref_ok = np.isfinite(ref_seg)
                 reference = float(np.median(ref_seg[ref_ok])) if ref_ok.any() else math.nan
-                if rule.broken(value, reference):
+                measures[rule.code] = value
+                best = self._best.get(rule.code)
+                own_best = rule.best_fraction is None or best is None or value < rule.best_fraction * best
+                if rule.broken(value, reference) and own_best:
                     found.append((rule.code, float(t[a]), value))
                 continue
             held = _held_extreme(t, x, rule.min_duration_s, rule.above is not None)
@@ -447,7 +459,7 @@ class RepMachine:
                 reference = float(ref[int(np.argmin(np.abs(t - held[0])))])
                 if rule.broken(held[1], reference):
                     found.append((rule.code, held[0], held[1]))
-        return found
+        return found, measures
 
 
 def _cross(t: npt.NDArray[np.float64], v: npt.NDArray[np.float64], i: int, j: int, level: float) -> float:

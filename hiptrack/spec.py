@@ -103,6 +103,15 @@ class FaultRule(_Strict):
         "by-product of a bigger one)",
     )
     min_ratio: float | None = Field(None, gt=0)
+    best_fraction: float | None = Field(
+        None,
+        gt=0,
+        le=1,
+        description="with 'below' and at = peak: after the first rep, the fault also needs the "
+        "measure to be below this fraction of its largest value in the earlier reps (the "
+        "person's own full movement), so a camera angle that shrinks every rep does not make "
+        "them all faulty",
+    )
     cue: str = Field(description="short instruction shown to the patient")
     description: str = ""
 
@@ -121,6 +130,8 @@ class FaultRule(_Strict):
             raise ValueError("give 'compared_to' and 'min_ratio' together")
         if self.compared_to is not None and self.above is None:
             raise ValueError("'compared_to' works with 'above' (a measure that must be large)")
+        if self.best_fraction is not None and (self.below is None or self.at != "peak"):
+            raise ValueError("'best_fraction' works with 'below' and at = \"peak\"")
         return self
 
     def broken(self, value: float, reference: float = math.nan) -> bool:

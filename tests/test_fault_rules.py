@@ -1,8 +1,14 @@
-"""Fault rules with ``compared_to``: a fault that must be a movement of its own.
+"""Fault rules beyond one threshold.
 
-A clamshell's feet part when the top foot lifts (the fault), but also, less, when the whole
-top leg swings with a rolled-back pelvis or a wide knee opening. ``feet_apart`` therefore needs
-the feet's opening to be at least half the knees' opening as well as above its threshold.
+``compared_to``: a clamshell's feet part when the top foot lifts (the fault), but also, less,
+when the whole top leg swings with a rolled-back pelvis or a wide knee opening. ``feet_apart``
+therefore needs the feet's opening to be at least half the knees' opening as well.
+
+``best_fraction``: a camera high above a bridge shrinks every rep's rise below the
+``incomplete_extension`` threshold; a rep is incomplete only if it is also well short of the
+person's own best rep so far.
+
+Roll signals: a line's direction is known modulo 180 deg.
 """
 
 from __future__ import annotations
@@ -95,3 +101,47 @@ def test_a_line_turned_by_half_a_circle_has_not_turned() -> None:
         if out.completed is not None:
             faults += [code for code, _, _ in out.completed.faults]
     assert "hips_not_stacked" not in faults
+
+
+def bridge_reps(rises: list[float], fps: int = 30) -> list[list[str]]:
+    """Bridges rising ``rises`` deg (2 s up, 1 s top, 1 s down, 2 s rest); each rep's faults."""
+    m = RepMachine(load_builtin("bridge"))
+    out: list[list[str]] = []
+    period = 6.0
+    for i in range(int((2 + period * len(rises)) * fps)):
+        t = i / fps
+        k, u = divmod(t - 2.0, period)
+        x = 0.0
+        if t >= 2.0 and int(k) < len(rises):
+            x = min(u / 2.0, 1.0) if u < 3.0 else max(0.0, 4.0 - u)
+            x = (0.5 - 0.5 * math.cos(math.pi * x)) * rises[int(k)]
+        sig = {"trunk_elevation_deg": -10.0 + x, "pelvis_twist_deg": 0.0}
+        done = m.update(t, sig["trunk_elevation_deg"], sig).completed
+        if done is not None:
+            out.append([code for code, _, _ in done.faults])
+    if (last := m.finish()) is not None:
+        out.append([code for code, _, _ in last.faults])
+    return out
+
+
+def test_a_camera_that_shrinks_every_bridge_flags_only_the_first() -> None:
+    # every rep rises 7 deg (a full bridge seen from high above): below the 13.5 deg threshold,
+    # but as high as the person's own best
+    assert bridge_reps([7.0, 7.0, 6.5, 7.0]) == [["incomplete_extension"], [], [], []]
+
+
+def test_a_rep_well_short_of_the_persons_own_best_is_incomplete() -> None:
+    assert bridge_reps([25.0, 9.0, 25.0, 7.0, 5.0]) == [
+        [],
+        ["incomplete_extension"],
+        [],
+        ["incomplete_extension"],
+        ["incomplete_extension"],
+    ]
+
+
+def test_best_fraction_needs_a_below_rule_at_the_peak() -> None:
+    data = load_builtin("bridge").model_dump()
+    data["faults"][1]["best_fraction"] = 0.7  # hip_drop: an 'above' rule
+    with pytest.raises(SpecError, match="best_fraction"):
+        parse_spec(data, "my_spec.toml")
