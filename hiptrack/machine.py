@@ -362,8 +362,14 @@ class RepMachine:
             r.code
             for r in self.spec.faults
             if r.at == "any" or self.state == "top"
-            if r.broken(self._measured(r, s), self._reference(r, s))
+            if self._judged(r, self._measured(r, s), self._reference(r, s))
         )
+
+    def _judged(self, rule: FaultRule, value: float, reference: float) -> bool:
+        """The rule is broken, and (``best_fraction``) short of the person's own best rep."""
+        best = self._best.get(rule.code)
+        own_best = rule.best_fraction is None or best is None or value < rule.best_fraction * best
+        return own_best and rule.broken(value, reference)
 
     # -- measurement of a finished rep --------------------------------------------------------
     def _measure(self, rest: float) -> RepResult | None:
@@ -449,9 +455,7 @@ class RepMachine:
                 ref_ok = np.isfinite(ref_seg)
                 reference = float(np.median(ref_seg[ref_ok])) if ref_ok.any() else math.nan
                 measures[rule.code] = value
-                best = self._best.get(rule.code)
-                own_best = rule.best_fraction is None or best is None or value < rule.best_fraction * best
-                if rule.broken(value, reference) and own_best:
+                if self._judged(rule, value, reference):
                     found.append((rule.code, float(t[a]), value))
                 continue
             held = _held_extreme(t, x, rule.min_duration_s, rule.above is not None)
