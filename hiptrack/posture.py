@@ -5,12 +5,13 @@ assumed; world y points down):
 
 * upright when the trunk (hips->shoulders) is within 35 deg of vertical; then ``standing``
   when both knees are straight (>150 deg, image), else ``half_kneeling``;
-* lying when it is more than 50 deg from vertical; then ``supine`` when the knees are 8 cm or
-  more above the hips on average and neither is below them (bent knees pointing at the
-  ceiling, the bridge start), ``side_lying``
-  when the hip line is mostly vertical (hips stacked) unless both knees are above their hips
-  in the image (then plain ``lying``: a high camera beside someone on their back), ``prone``
-  when it is mostly horizontal, and plain ``lying`` in between;
+* lying when it is more than 50 deg from vertical; then, in order: ``prone`` when a shin points
+  at the ceiling (an ankle 15 cm or more above its knee) and the hips are side by side (a bent
+  knee face down); ``supine`` when both knees are 8 cm or more above the hips (bent knees
+  pointing at the ceiling, the bridge start); ``side_lying`` when the hip line is mostly
+  vertical (hips stacked) unless both knees are above their hips in the image (then plain
+  ``lying``: a high camera beside someone on their back); ``prone`` or ``supine`` when the hip
+  line is mostly horizontal (by the knee height); plain ``lying`` in between;
 * ``unknown`` otherwise (in transition, between upright and lying).
 
 The fine classes are least certain for supine vs side-lying seen obliquely; exercise logic gates
@@ -62,7 +63,8 @@ def classify(pose: Pose) -> Posture:
     if tilt < 50:
         return "unknown"
     # lying: knees above the hips (world y points down) -> on the back with knees bent. Both
-    # knees must be up: one raised knee is a prone hip extension or a leg lift.
+    # knees must be clearly up: one raised knee is a prone hip extension or a leg lift, and
+    # seen from behind, a side-lying body's lower knee can look a few cm up.
     hip_y = (w[L.LEFT_HIP][1] + w[L.RIGHT_HIP][1]) / 2
     knee_mean = float(hip_y - (w[L.LEFT_KNEE][1] + w[L.RIGHT_KNEE][1]) / 2)
     knee_min = float(hip_y - max(w[L.LEFT_KNEE][1], w[L.RIGHT_KNEE][1]))
@@ -73,7 +75,7 @@ def classify(pose: Pose) -> Posture:
     shin_up = max(float(w[knee][1] - w[ankle][1]) for knee, ankle in _SHINS)
     if stacked < 0.5 and shin_up > 0.15:
         return "prone"
-    if knee_mean > 0.08 and knee_min > 0.0:
+    if knee_mean > 0.08 and knee_min > 0.08:
         return "supine"
     knee_h = knee_mean
     if stacked > 0.5:

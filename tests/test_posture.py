@@ -57,6 +57,9 @@ SIDE_LYING = (((0.0, -0.1, 0.0), (0.0, 0.1, 0.0)), ((-0.3, -0.1, -0.3), (-0.3, 0
 SUPINE = (((0.0, 0.0, -0.1), (0.0, 0.0, 0.1)), ((-0.25, -0.3, -0.1), (-0.25, -0.3, 0.1)))
 # on the back, but the knees seen only 12 cm up (MediaPipe flattens them from a high camera)
 SUPINE_FLAT_KNEES = (((0.0, 0.0, -0.1), (0.0, 0.0, 0.1)), ((-0.3, -0.12, -0.1), (-0.3, -0.12, 0.1)))
+# on the side seen from behind, as MediaPipe reports it: hips only partly stacked, the top knee
+# 20 cm up, the lower one 4 cm
+SIDE_FROM_BEHIND = (((0.0, -0.04, 0.1), (0.0, 0.04, -0.1)), ((0.3, -0.2, 0.2), (0.3, -0.04, 0.0)))
 PRONE = (((0.0, 0.0, -0.1), (0.0, 0.0, 0.1)), ((-0.45, 0.0, -0.1), (-0.45, 0.0, 0.1)))
 # face down, the right knee bent with the shin pointing at the ceiling; MediaPipe puts the knees
 # ~6 cm up, which alone reads as knees raised on the back
@@ -71,6 +74,8 @@ PRONE_BENT_KNEE = (((0.0, 0.0, -0.1), (0.0, 0.0, 0.1)), ((-0.45, -0.06, -0.1), (
         (SUPINE, 0, "supine"),
         (SUPINE, 45, "supine"),
         (PRONE, 0, "prone"),
+        # not on the back: one knee only a little up
+        (SIDE_FROM_BEHIND, 0, "lying"),
         # hips look stacked (the pitch turns the hip line towards the image vertical), but
         # both knees are above their hips in the image: not called side-lying
         (SUPINE_FLAT_KNEES, 60, "lying"),
