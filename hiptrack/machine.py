@@ -154,9 +154,7 @@ class RepMachine:
         self._lp_main = LowPass(hz, med)
         # the filters delay the signal by about this much: measured times are shifted back
         self.delay_s = med / 2.0 + 1.0 / (2.0 * math.pi * hz)
-        fault_signals = [f.signal for f in spec.faults]
-        fault_signals += [f.compared_to for f in spec.faults if f.compared_to]
-        self._lp = {name: LowPass(hz, med) for name in dict.fromkeys(fault_signals)}
+        self._lp = {name: LowPass(hz, med) for name in spec.fault_signals}
         self._unwrap: dict[str, float] = {}
         self.reset()
 
@@ -444,26 +442,28 @@ class RepMachine:
         measures: dict[str, float] = {}
         for rule in self.spec.faults:
             x = np.array([self._measured(rule, s) for s in self._buf])
-            ref = np.array([self._reference(rule, s) for s in self._buf])
+            ref = np.array([self._reference(rule, s) for s in self._buf]) if rule.compared_to else None
             if rule.at == "peak":
-                seg = x[a : b + 1]
-                ok = np.isfinite(seg)
-                if not ok.any():
+                value = _finite_median(x[a : b + 1])
+                if value != value:  # nothing measurable at the top
                     continue
-                value = float(np.median(seg[ok]))
-                ref_seg = ref[a : b + 1]
-                ref_ok = np.isfinite(ref_seg)
-                reference = float(np.median(ref_seg[ref_ok])) if ref_ok.any() else math.nan
+                reference = math.nan if ref is None else _finite_median(ref[a : b + 1])
                 measures[rule.code] = value
                 if self._judged(rule, value, reference):
                     found.append((rule.code, float(t[a]), value))
                 continue
             held = _held_extreme(t, x, rule.min_duration_s, rule.above is not None)
             if held is not None:
-                reference = float(ref[int(np.argmin(np.abs(t - held[0])))])
+                reference = math.nan if ref is None else float(ref[int(np.argmin(np.abs(t - held[0])))])
                 if rule.broken(held[1], reference):
                     found.append((rule.code, held[0], held[1]))
         return found, measures
+
+
+def _finite_median(x: npt.NDArray[np.float64]) -> float:
+    """Median of the finite values (NaN when there are none)."""
+    ok = x[np.isfinite(x)]
+    return float(np.median(ok)) if ok.size else math.nan
 
 
 def _cross(t: npt.NDArray[np.float64], v: npt.NDArray[np.float64], i: int, j: int, level: float) -> float:

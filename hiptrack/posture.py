@@ -43,6 +43,7 @@ LABELS = {
 }
 
 
+_THIGHS = ((L.LEFT_HIP, L.LEFT_KNEE), (L.RIGHT_HIP, L.RIGHT_KNEE))
 _SHINS = ((L.LEFT_KNEE, L.LEFT_ANKLE), (L.RIGHT_KNEE, L.RIGHT_ANKLE))
 
 
@@ -89,19 +90,9 @@ def classify(pose: Pose) -> Posture:
 
 
 def _knees_up_in_image(pose: Pose) -> bool:
+    """Both knees above their hips in the image (image y points down)."""
     xy = pose.xy_px
-    trunk = float(
-        np.linalg.norm(
-            (xy[L.LEFT_SHOULDER] + xy[L.RIGHT_SHOULDER]) / 2 - (xy[L.LEFT_HIP] + xy[L.RIGHT_HIP]) / 2
-        )
-    )
-    if trunk < 1.0:
-        return False
-    # image y points down: a knee above its hip has the smaller y
-    return all(
-        xy[hip][1] - xy[knee][1] > 0.0
-        for hip, knee in ((L.LEFT_HIP, L.LEFT_KNEE), (L.RIGHT_HIP, L.RIGHT_KNEE))
-    )
+    return all(xy[hip][1] > xy[knee][1] for hip, knee in _THIGHS)
 
 
 def coarse(posture: str) -> str:

@@ -181,11 +181,15 @@ class ExerciseSpec(_Strict):
     extra_signals: list[str] = Field(default_factory=list, description="also computed for CSV/plots")
 
     @property
-    def signal_names(self) -> list[str]:
-        names = [self.main.signal, *(f.signal for f in self.faults)]
+    def fault_signals(self) -> list[str]:
+        """Every signal the fault rules read (their own and their ``compared_to``), once."""
+        names = [f.signal for f in self.faults]
         names += [f.compared_to for f in self.faults if f.compared_to is not None]
-        names += self.extra_signals
         return list(dict.fromkeys(names))
+
+    @property
+    def signal_names(self) -> list[str]:
+        return list(dict.fromkeys([self.main.signal, *self.fault_signals, *self.extra_signals]))
 
     @property
     def fault_codes(self) -> list[str]:

@@ -14,6 +14,7 @@ Roll signals: a line's direction is known modulo 180 deg.
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 
 import pytest
 
@@ -21,24 +22,38 @@ from hiptrack.machine import RepMachine
 from hiptrack.spec import FaultRule, SpecError, load_builtin, parse_spec
 
 
-def one_rep(knee_top: float, foot_top: float, fps: int = 30) -> list[str]:
-    """Rest 2 s, rise 1 s, hold 2 s, lower 1 s, rest 2 s; both openings follow the same curve."""
-    m = RepMachine(load_builtin("clamshell"))
+def shape(t: float) -> float:
+    """One rep, 0..1: rest 2 s, rise 1 s, hold 2 s, lower 1 s, rest after."""
+    x = 0.0 if t < 2 or t > 6 else min(1.0, (t - 2)) if t < 5 else max(0.0, 6 - t)
+    return 0.5 - 0.5 * math.cos(math.pi * x)
+
+
+def one_rep_faults(
+    exercise: str, signals: Callable[[int, float], dict[str, float]], fps: int = 30
+) -> list[str]:
+    """The fault codes of the rep made by feeding ``signals(frame, shape)`` for 8 s."""
+    m = RepMachine(load_builtin(exercise))
     faults: list[str] = []
     for i in range(8 * fps):
         t = i / fps
-        x = 0.0 if t < 2 or t > 6 else min(1.0, (t - 2)) if t < 5 else max(0.0, 6 - t)
-        x = 0.5 - 0.5 * math.cos(math.pi * x)
-        sig = {
+        sig = signals(i, shape(t))
+        out = m.update(t, sig[m.main.signal], sig)
+        if out.completed is not None:
+            faults += [code for code, _, _ in out.completed.faults]
+    return faults
+
+
+def one_rep(knee_top: float, foot_top: float) -> list[str]:
+    """A clamshell whose knee and foot openings follow the same curve."""
+    return one_rep_faults(
+        "clamshell",
+        lambda i, x: {
             "knee_opening_scaled_deg": knee_top * x,
             "knee_opening_deg": knee_top * x,
             "foot_opening_deg": foot_top * x,
             "shoulder_roll_deg": 0.0,
-        }
-        out = m.update(t, sig["knee_opening_scaled_deg"], sig)
-        if out.completed is not None:
-            faults += [code for code, _, _ in out.completed.faults]
-    return faults
+        },
+    )
 
 
 def test_feet_opening_on_their_own_is_feet_apart() -> None:
@@ -85,21 +100,15 @@ def test_bad_comparisons_are_reported_with_the_field(extra: dict, message: str) 
 def test_a_line_turned_by_half_a_circle_has_not_turned() -> None:
     """Roll signals are line directions modulo 180 deg. Three quick 60 deg label flickers at a
     rep's start unwrap to +180 deg, which is the same line: no hips_not_stacked."""
-    m = RepMachine(load_builtin("sidelying_hip_abduction"))
-    fps, faults = 30, []
     flicker = {62: 70.0, 63: 130.0}  # frames with a momentarily mislabelled shoulder line
-    for i in range(8 * fps):
-        t = i / fps
-        x = 0.0 if t < 2 or t > 6 else min(1.0, (t - 2)) if t < 5 else max(0.0, 6 - t)
-        x = 0.5 - 0.5 * math.cos(math.pi * x)
-        sig = {
+    faults = one_rep_faults(
+        "sidelying_hip_abduction",
+        lambda i, x: {
             "top_leg_abduction_deg": -5.0 + 35.0 * x,
             "shoulder_roll_deg": flicker.get(i, 10.0),
             "top_leg_knee_2d_deg": 178.0,
-        }
-        out = m.update(t, sig["top_leg_abduction_deg"], sig)
-        if out.completed is not None:
-            faults += [code for code, _, _ in out.completed.faults]
+        },
+    )
     assert "hips_not_stacked" not in faults
 
 
