@@ -57,7 +57,8 @@ def live(
     """The live loop (no window) on ``clip``; the result and the frames the source dropped."""
     spec = load_builtin(exercise)
     loop = minutes is not None
-    config = LiveConfig(out_dir=out, max_s=minutes * 60 if minutes else None)
+    # mirrored, as `hiptrack live` shows a camera
+    config = LiveConfig(out_dir=out, max_s=minutes * 60 if minutes else None, mirror=True)
     with LiveSource.file(clip, pace=pace, loop=loop) as src, PoseEstimator(LITE) as est:
         res = run_exercise(iter(src), src.info, est, spec, config=config, display=NoDisplay())
         dropped = src.frames_dropped

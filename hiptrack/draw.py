@@ -14,6 +14,7 @@ passed in (the engine's signal), not re-measured, so the overlay always shows wh
 
 from __future__ import annotations
 
+import functools
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -141,6 +142,14 @@ _EDGE_INDEX = np.array([(int(a), int(b)) for a, b in SKELETON_EDGES], dtype=np.i
 _EDGE_COLORS: tuple[BGR, ...] = tuple(_edge_color(a, b) for a, b in SKELETON_EDGES)
 _POINTS = tuple(lm for lm in Landmark if lm == L.NOSE or int(lm) not in FACE_LANDMARKS)
 _POINT_COLORS: tuple[BGR, ...] = tuple(_side_color(lm) for lm in _POINTS)
+# precomputed for draw_skeleton, which runs on every live frame: the edges grouped by colour,
+# and each colour with its faded twin (for unsure landmarks)
+_EDGE_GROUPS: tuple[tuple[BGR, BGR, npt.NDArray[np.intp]], ...] = tuple(
+    (c, _fade(c, 0.6), _EDGE_INDEX[[i for i, ec in enumerate(_EDGE_COLORS) if ec == c]])
+    for c in dict.fromkeys(_EDGE_COLORS)
+)
+_POINT_INDEX = np.array([int(lm) for lm in _POINTS], dtype=np.intp)
+_POINT_FADED: tuple[BGR, ...] = tuple(_fade(c, 0.6) for c in _POINT_COLORS)
 
 
 def draw_skeleton(image: Image, pose: Pose, style: DrawStyle | None = None) -> Image:
@@ -152,30 +161,74 @@ def draw_skeleton(image: Image, pose: Pose, style: DrawStyle | None = None) -> I
     ok = np.all(np.isfinite(xy), axis=1)
     pts = np.round(np.where(ok[:, None], xy, 0.0)).astype(np.int32)
     sure_pt = pose.visibility >= style.min_visibility
-    groups: dict[tuple[BGR, int], list[npt.NDArray[np.int32]]] = {}
-    for (ia, ib), color in zip(_EDGE_INDEX, _EDGE_COLORS, strict=True):
-        if not (ok[ia] and ok[ib]):
-            continue
-        sure = bool(sure_pt[ia] and sure_pt[ib])
-        key = (_fade(color, 0.0 if sure else 0.6), style.line_px if sure else max(1, style.line_px // 2))
-        groups.setdefault(key, []).append(pts[[ia, ib]])
-    for (color, width), lines in groups.items():
-        cv2.polylines(image, lines, False, color, width, cv2.LINE_AA)
-    for lm, color in zip(_POINTS, _POINT_COLORS, strict=True):
-        i = int(lm)
-        if not ok[i]:
-            continue
-        sure = bool(sure_pt[i])
-        radius = style.point_px if sure else style.point_px // 2 + 1
-        cv2.circle(
-            image,
-            (int(pts[i, 0]), int(pts[i, 1])),
-            radius,
-            _fade(color, 0.0 if sure else 0.6),
-            -1,
-            cv2.LINE_AA,
-        )
+    thin = max(1, style.line_px // 2)
+    for color, faded, edges in _EDGE_GROUPS:
+        ia, ib = edges[:, 0], edges[:, 1]
+        drawn = ok[ia] & ok[ib]
+        sure = sure_pt[ia] & sure_pt[ib]
+        for pick, c, width in ((drawn & sure, color, style.line_px), (drawn & ~sure, faded, thin)):
+            if pick.any():
+                cv2.polylines(image, list(pts[edges[pick]]), False, c, width, cv2.LINE_AA)
+    small = style.point_px // 2 + 1
+    for color, faded, seen, sure, (x, y) in zip(
+        _POINT_COLORS,
+        _POINT_FADED,
+        ok[_POINT_INDEX].tolist(),
+        sure_pt[_POINT_INDEX].tolist(),
+        pts[_POINT_INDEX].tolist(),
+        strict=True,
+    ):
+        if seen:
+            cv2.circle(
+                image, (x, y), style.point_px if sure else small, color if sure else faded, -1, cv2.LINE_AA
+            )
     return image
+
+
+_FONT = cv2.FONT_HERSHEY_SIMPLEX
+
+
+@dataclass(frozen=True)
+class _Sprite:
+    """Text drawn once on a small canvas: colour, coverage (alpha) and 1 - alpha, plus where the
+    canvas's top-left sits relative to the text's baseline origin."""
+
+    bgr: Image
+    alpha: npt.NDArray[np.float32]
+    inv_alpha: npt.NDArray[np.float32]
+    dx: int
+    dy: int
+
+
+@functools.lru_cache(maxsize=512)
+def _text_sprite(text: str, fs: float, th: int, color: BGR, outline: bool) -> _Sprite:
+    """Render ``text`` as :func:`put_text` would, on black and on white; the difference between the
+    two gives each pixel's coverage, so one blend reproduces the drawing on any background."""
+    (w, h), base = cv2.getTextSize(text, _FONT, fs, th)
+    r = max(1, th // 2 + 1) if outline else 0
+    m = r + th + 2  # margin for the outline, the stroke width and anti-aliasing
+    size = (h + base + 2 * m, w + 2 * m, 3)
+    org = (m, m + h)
+
+    def paint(canvas: Image) -> Image:
+        x, y = org
+        if outline:
+            for dx, dy in ((-r, 0), (r, 0), (0, -r), (0, r), (-r, -r), (r, r), (-r, r), (r, -r)):
+                cv2.putText(canvas, text, (x + dx, y + dy), _FONT, fs, (0, 0, 0), th, cv2.LINE_AA)
+        cv2.putText(canvas, text, org, _FONT, fs, color, th, cv2.LINE_AA)
+        return canvas
+
+    on_black = paint(np.zeros(size, np.uint8)).astype(np.float32)
+    on_white = paint(np.full(size, 255, np.uint8)).astype(np.float32)
+    alpha = np.clip(1.0 - (on_white - on_black).mean(axis=2) / 255.0, 0.0, 1.0).astype(np.float32)
+    bgr = np.where(alpha[..., None] > 1e-3, on_black / np.maximum(alpha[..., None], 1e-3), 0.0)
+    return _Sprite(
+        np.clip(np.round(bgr), 0, 255).astype(np.uint8),
+        alpha,
+        (1.0 - alpha).astype(np.float32),
+        -org[0],
+        -org[1],
+    )
 
 
 def put_text(
@@ -187,26 +240,33 @@ def put_text(
     size: float = 1.0,
     outline: bool = True,
 ) -> Image:
-    """Text with a dark outline so it reads on any background. ``org_xy`` is the baseline start."""
+    """Text with a dark outline so it reads on any background. ``org_xy`` is the baseline start.
+
+    The outline is the same text shifted around (a thicker pass would also be wider, as OpenCV
+    advances glyphs by their thickness, and look ghosted). That is nine ``putText`` calls, so each
+    text is drawn once into a cached sprite and blended in (the live overlay redraws the same
+    lines on every frame)."""
     fs = style.font_scale * size
     th = max(1, round(style.text_px * size))
-    if outline:
-        # the outline is the same text shifted around: a thicker pass would also be wider (OpenCV
-        # advances glyphs by their thickness) and look ghosted
-        x, y = org_xy
-        r = max(1, th // 2 + 1)
-        for dx, dy in ((-r, 0), (r, 0), (0, -r), (0, r), (-r, -r), (r, r), (-r, r), (r, -r)):
-            cv2.putText(
-                image, text, (x + dx, y + dy), cv2.FONT_HERSHEY_SIMPLEX, fs, (0, 0, 0), th, cv2.LINE_AA
-            )
-    cv2.putText(image, text, org_xy, cv2.FONT_HERSHEY_SIMPLEX, fs, color, th, cv2.LINE_AA)
+    sp = _text_sprite(text, fs, th, tuple(int(c) for c in color), outline)  # type: ignore[arg-type]
+    H, W = image.shape[:2]
+    x0, y0 = org_xy[0] + sp.dx, org_xy[1] + sp.dy
+    sh, sw = sp.alpha.shape
+    cx0, cy0, cx1, cy1 = max(x0, 0), max(y0, 0), min(x0 + sw, W), min(y0 + sh, H)
+    if cx1 <= cx0 or cy1 <= cy0:
+        return image
+    sl = (slice(cy0 - y0, cy1 - y0), slice(cx0 - x0, cx1 - x0))
+    roi = image[cy0:cy1, cx0:cx1]
+    roi[...] = cv2.blendLinear(roi, sp.bgr[sl], sp.inv_alpha[sl], sp.alpha[sl])
     return image
 
 
+@functools.lru_cache(maxsize=512)
 def text_size(text: str, style: DrawStyle, size: float = 1.0) -> tuple[int, int]:
-    """(width, height) in pixels of ``text`` as :func:`put_text` draws it."""
+    """(width, height) in pixels of ``text`` as :func:`put_text` draws it (cached: panels measure
+    the same lines on every frame)."""
     th = max(1, round(style.text_px * size))
-    (w, h), base = cv2.getTextSize(text, cv2.FONT_HERSHEY_SIMPLEX, style.font_scale * size, th)
+    (w, h), base = cv2.getTextSize(text, _FONT, style.font_scale * size, th)
     r = max(1, th // 2 + 1)  # the outline's reach (see put_text)
     return w + 2 * r, h + base + 2 * r
 

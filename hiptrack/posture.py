@@ -26,7 +26,7 @@ from typing import Literal
 
 import numpy as np
 
-from hiptrack.geometry import joint_angle
+from hiptrack.geometry import joint_angle, norm
 from hiptrack.landmarks import Landmark as L
 from hiptrack.pose import Pose
 
@@ -50,7 +50,7 @@ _SHINS = ((L.LEFT_KNEE, L.LEFT_ANKLE), (L.RIGHT_KNEE, L.RIGHT_ANKLE))
 def classify(pose: Pose) -> Posture:
     w = pose.world_m
     trunk = (w[L.LEFT_SHOULDER] + w[L.RIGHT_SHOULDER]) / 2 - (w[L.LEFT_HIP] + w[L.RIGHT_HIP]) / 2
-    n = float(np.linalg.norm(trunk))
+    n = norm(trunk)
     if n < 1e-6:
         return "unknown"
     tilt = float(np.degrees(np.arccos(np.clip(-trunk[1] / n, -1.0, 1.0))))  # 0 = upright
@@ -70,7 +70,7 @@ def classify(pose: Pose) -> Posture:
     knee_mean = float(hip_y - (w[L.LEFT_KNEE][1] + w[L.RIGHT_KNEE][1]) / 2)
     knee_min = float(hip_y - max(w[L.LEFT_KNEE][1], w[L.RIGHT_KNEE][1]))
     hip_line = w[L.LEFT_HIP] - w[L.RIGHT_HIP]
-    stacked = abs(float(hip_line[1])) / max(float(np.linalg.norm(hip_line)), 1e-6)
+    stacked = abs(float(hip_line[1])) / max(norm(hip_line), 1e-6)
     # a shin pointing at the ceiling (ankle well above its knee) with the hips side by side is
     # a bent knee lying face down; on the back, bent knees keep the feet on the floor
     shin_up = max(float(w[knee][1] - w[ankle][1]) for knee, ankle in _SHINS)

@@ -58,7 +58,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from hiptrack.geometry import Vec, angle_between, elevation_deg, joint_angle
+from hiptrack.geometry import Vec, angle_between, elevation_deg, joint_angle, norm
 from hiptrack.landmarks import Landmark as L
 from hiptrack.pose import Pose
 
@@ -114,8 +114,8 @@ def _trunk_2d(pose: Pose) -> Vec:
 
 
 def _mean_len(pose: Pose, a: tuple[L, L], b: tuple[L, L]) -> float:
-    la = float(np.linalg.norm(_p(pose, a[0]) - _p(pose, a[1])))
-    lb = float(np.linalg.norm(_p(pose, b[0]) - _p(pose, b[1])))
+    la = norm(_p(pose, a[0]) - _p(pose, a[1]))
+    lb = norm(_p(pose, b[0]) - _p(pose, b[1]))
     return max((la + lb) / 2.0, 1e-6)
 
 
@@ -128,7 +128,7 @@ def _leg_elevations(pose: Pose, distal: int) -> list[float]:
 def _roll_deg(pose: Pose, a: L, b: L) -> float:
     """Direction of the a-b line about the trunk axis, world, modulo 180 deg."""
     axis = _mid(pose, L.LEFT_SHOULDER, L.RIGHT_SHOULDER, True) - _mid(pose, L.LEFT_HIP, L.RIGHT_HIP, True)
-    n = float(np.linalg.norm(axis))
+    n = norm(axis)
     if n < 1e-6:
         return float("nan")
     axis = axis / n
@@ -136,9 +136,9 @@ def _roll_deg(pose: Pose, a: L, b: L) -> float:
     line = line - np.dot(line, axis) * axis
     # reference direction in the plane: camera depth (z) made perpendicular to the axis
     ref = np.array([0.0, 0.0, 1.0]) - axis[2] * axis
-    if np.linalg.norm(ref) < 1e-6:
+    if norm(ref) < 1e-6:
         ref = np.array([1.0, 0.0, 0.0]) - axis[0] * axis
-    ref = ref / np.linalg.norm(ref)
+    ref = ref / norm(ref)
     ref2 = np.cross(axis, ref)
     ang = float(np.degrees(np.arctan2(np.dot(line, ref2), np.dot(line, ref))))
     return ang % 180.0
@@ -147,13 +147,13 @@ def _roll_deg(pose: Pose, a: L, b: L) -> float:
 # -- signals ------------------------------------------------------------------------------------
 @signal("ratio", "knee-to-knee distance / mean thigh length (0 = knees touch)")
 def knee_gap_norm(pose: Pose) -> float:
-    gap = float(np.linalg.norm(_p(pose, L.LEFT_KNEE) - _p(pose, L.RIGHT_KNEE)))
+    gap = norm(_p(pose, L.LEFT_KNEE) - _p(pose, L.RIGHT_KNEE))
     return gap / _mean_len(pose, (L.LEFT_HIP, L.LEFT_KNEE), (L.RIGHT_HIP, L.RIGHT_KNEE))
 
 
 @signal("ratio", "ankle-to-ankle distance / mean shank length (0 = feet touch)")
 def ankle_gap_norm(pose: Pose) -> float:
-    gap = float(np.linalg.norm(_p(pose, L.LEFT_ANKLE) - _p(pose, L.RIGHT_ANKLE)))
+    gap = norm(_p(pose, L.LEFT_ANKLE) - _p(pose, L.RIGHT_ANKLE))
     return gap / _mean_len(pose, (L.LEFT_KNEE, L.LEFT_ANKLE), (L.RIGHT_KNEE, L.RIGHT_ANKLE))
 
 
@@ -174,9 +174,9 @@ def px_per_m(pose: Pose) -> float:
     (the segment most parallel to the image is the least foreshortened)."""
     best = 0.0
     for a, b in _SCALE_SEGMENTS:
-        m = float(np.linalg.norm(_w(pose, a) - _w(pose, b)))
+        m = norm(_w(pose, a) - _w(pose, b))
         if m > 0.05:
-            best = max(best, float(np.linalg.norm(_p(pose, a) - _p(pose, b))) / m)
+            best = max(best, norm(_p(pose, a) - _p(pose, b)) / m)
     return best
 
 
@@ -184,12 +184,11 @@ def _gap_over(pose: Pose, a: L, b: L, seg: tuple[tuple[L, L], tuple[L, L]]) -> f
     """Image distance a-b in metres (via px_per_m) / the mean world length of two segments."""
     scale = px_per_m(pose)
     length = (
-        float(np.linalg.norm(_w(pose, seg[0][0]) - _w(pose, seg[0][1])))
-        + float(np.linalg.norm(_w(pose, seg[1][0]) - _w(pose, seg[1][1])))
+        norm(_w(pose, seg[0][0]) - _w(pose, seg[0][1])) + norm(_w(pose, seg[1][0]) - _w(pose, seg[1][1]))
     ) / 2
     if scale <= 0 or length < 1e-3:
         return float("nan")
-    return float(np.linalg.norm(_p(pose, a) - _p(pose, b))) / scale / length
+    return norm(_p(pose, a) - _p(pose, b)) / scale / length
 
 
 def _chord_deg(ratio: float) -> float:
@@ -299,7 +298,7 @@ def top_leg_abduction_deg(pose: Pose) -> float:
 def top_shank_elevation_deg(pose: Pose) -> float:
     _, knee, ankle = _LEGS[_top_leg(pose)]
     shank = _w(pose, ankle) - _w(pose, knee)
-    n = float(np.linalg.norm(shank))
+    n = norm(shank)
     return float(np.degrees(np.arcsin(np.clip(-shank[1] / n, -1.0, 1.0)))) if n > 1e-9 else float("nan")
 
 
@@ -339,7 +338,7 @@ def pelvis_twist_deg(pose: Pose) -> float:
 )
 def trunk_depth_ratio(pose: Pose) -> float:
     trunk = _mid(pose, L.LEFT_SHOULDER, L.RIGHT_SHOULDER, True) - _mid(pose, L.LEFT_HIP, L.RIGHT_HIP, True)
-    n = float(np.linalg.norm(trunk))
+    n = norm(trunk)
     return abs(float(trunk[2])) / n if n > 1e-9 else float("nan")
 
 
@@ -356,7 +355,7 @@ def trunk_tilt_deg(pose: Pose) -> float:
 )
 def trunk_elevation_deg(pose: Pose) -> float:
     trunk = _mid(pose, L.LEFT_HIP, L.RIGHT_HIP, True) - _mid(pose, L.LEFT_SHOULDER, L.RIGHT_SHOULDER, True)
-    n = float(np.linalg.norm(trunk))
+    n = norm(trunk)
     return float(np.degrees(np.arcsin(np.clip(-trunk[1] / n, -1.0, 1.0)))) if n > 1e-9 else float("nan")
 
 

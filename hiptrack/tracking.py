@@ -10,6 +10,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
+from hiptrack.geometry import norm
 from hiptrack.landmarks import Landmark
 from hiptrack.pose import Pose
 
@@ -71,7 +72,7 @@ class PersonSelector:
             last = self._last
             x0, y0, x1, y1 = last.bbox_px()
             diag = max(float(np.hypot(x1 - x0, y1 - y0)), 1.0)
-            dists = [float(np.linalg.norm(_centre(p) - _centre(last))) / diag for p in poses]
+            dists = [norm(_centre(p) - _centre(last)) / diag for p in poses]
             best = int(np.argmin(dists))
             if dists[best] <= self.max_jump and not self._unlike(last, poses[best]):
                 chosen = poses[best]

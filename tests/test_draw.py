@@ -124,3 +124,68 @@ def test_lifted_leg_gets_the_arc_whatever_the_labels() -> None:
     geom = MAIN_SIGNAL_GEOMETRY["sidelying_hip_abduction"]
     assert _pick_side(pose, geom, "right")[-1] == Landmark.LEFT_ANKLE
     assert _pick_side(pose.mirrored(), geom, "left")[-1] == Landmark.RIGHT_ANKLE
+
+
+def _put_text_directly(
+    image: np.ndarray,
+    text: str,
+    org: tuple[int, int],
+    style: DrawStyle,
+    color: tuple[int, int, int],
+    size: float,
+    outline: bool,
+) -> np.ndarray:
+    """What put_text drew before its sprite cache: eight shifted black passes, then the text."""
+    import cv2
+
+    fs, th = style.font_scale * size, max(1, round(style.text_px * size))
+    if outline:
+        r = max(1, th // 2 + 1)
+        for dx, dy in ((-r, 0), (r, 0), (0, -r), (0, r), (-r, -r), (r, r), (-r, r), (r, -r)):
+            cv2.putText(
+                image,
+                text,
+                (org[0] + dx, org[1] + dy),
+                cv2.FONT_HERSHEY_SIMPLEX,
+                fs,
+                (0, 0, 0),
+                th,
+                cv2.LINE_AA,
+            )
+    cv2.putText(image, text, org, cv2.FONT_HERSHEY_SIMPLEX, fs, color, th, cv2.LINE_AA)
+    return image
+
+
+@pytest.mark.parametrize("wh", [(320, 240), (640, 480), (1920, 1080)])
+@pytest.mark.parametrize(
+    ("text", "org", "size", "outline"),
+    [
+        ("Reps 3/10", (10, 40), 1.0, True),
+        ("Hold 2.3 s", (-6, 8), 1.1, True),  # clipped top-left
+        ("37 deg", (-1, -1), 0.9, True),
+        ("Clamshell", (20, 60), 1.0, False),
+    ],
+)
+def test_cached_text_looks_like_text_drawn_directly(
+    wh: tuple[int, int], text: str, org: tuple[int, int], size: float, outline: bool
+) -> None:
+    from hiptrack.draw import put_text
+
+    w, h = wh
+    org = (org[0] % w if org[0] == -1 else org[0], org[1] % h if org[1] == -1 else org[1])
+    style = DrawStyle.for_image((w, h))
+    bg = np.random.default_rng(0).integers(0, 256, (h, w, 3), dtype=np.uint8)
+    want = _put_text_directly(bg.copy(), text, org, style, (0, 200, 255), size, outline)
+    for _ in range(2):  # drawn, then from the cache
+        got = put_text(bg.copy(), text, org, style, (0, 200, 255), size, outline)
+        assert np.abs(got.astype(int) - want.astype(int)).max() <= 2
+    assert (want != bg).any()
+
+
+def test_text_entirely_outside_the_frame_draws_nothing() -> None:
+    from hiptrack.draw import put_text
+
+    img = blank()
+    put_text(img, "far away", (5000, 5000), DrawStyle.for_image(img))
+    put_text(img, "far away", (-5000, -5000), DrawStyle.for_image(img))
+    assert not img.any()

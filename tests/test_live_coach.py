@@ -153,3 +153,19 @@ def test_camera_without_a_picture_says_busy() -> None:
     src = LiveSource(nothing, _info(camera=True), stall_timeout_s=0.2)
     with src, pytest.raises(CameraError, match="in use by another program"):
         list(src)
+
+
+def test_mirrored_overlay_is_the_overlay_of_the_flipped_frame() -> None:
+    """A webcam view is shown mirrored: the picture flips and the skeleton follows the body."""
+    from hiptrack.live.overlay import mirror_pose, render
+
+    spec = load_builtin("clamshell")
+    coach = Coach(spec, LiveDose(), SetupCheck(go_hold_s=0.0))
+    pose = make_pose(clamshell_points(0.0), t_ms=0.0)
+    state = _state(0.0, 0)
+    view = coach.update(pose, state)
+    frame = np.random.default_rng(0).integers(0, 256, (pose.image_wh[1], pose.image_wh[0], 3), dtype=np.uint8)
+    got = render(frame, pose, state, view, spec, mirror=True)
+    want = render(np.ascontiguousarray(frame[:, ::-1]), mirror_pose(pose), state, view, spec)
+    assert np.array_equal(got.image, want.image) and got.lines == want.lines
+    assert not np.shares_memory(got.image, frame)
