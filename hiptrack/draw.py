@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import functools
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Literal
 
@@ -200,14 +200,39 @@ class _Sprite:
     dy: int
 
 
+def _sprite(shape: tuple[int, int], paint: Callable[[Image], Image], dx: int, dy: int) -> _Sprite:
+    """Whatever ``paint`` draws on an ``(h, w)`` canvas, as colour + coverage: painted on black
+    and on white, the difference gives each pixel's alpha, so one blend reproduces the drawing on
+    any background (exactly for anti-aliased strokes and translucent fills)."""
+    size = (shape[0], shape[1], 3)
+    on_black = paint(np.zeros(size, np.uint8)).astype(np.float32)
+    on_white = paint(np.full(size, 255, np.uint8)).astype(np.float32)
+    alpha = np.clip(1.0 - (on_white - on_black).mean(axis=2) / 255.0, 0.0, 1.0).astype(np.float32)
+    bgr = np.where(alpha[..., None] > 1e-3, on_black / np.maximum(alpha[..., None], 1e-3), 0.0)
+    return _Sprite(
+        np.clip(np.round(bgr), 0, 255).astype(np.uint8), alpha, (1.0 - alpha).astype(np.float32), dx, dy
+    )
+
+
+def _blit(image: Image, sp: _Sprite, x0: int, y0: int) -> Image:
+    """Blend ``sp`` into ``image`` with its top-left at ``(x0, y0)``, clipped to the frame."""
+    H, W = image.shape[:2]
+    sh, sw = sp.alpha.shape
+    cx0, cy0, cx1, cy1 = max(x0, 0), max(y0, 0), min(x0 + sw, W), min(y0 + sh, H)
+    if cx1 <= cx0 or cy1 <= cy0:
+        return image
+    sl = (slice(cy0 - y0, cy1 - y0), slice(cx0 - x0, cx1 - x0))
+    roi = image[cy0:cy1, cx0:cx1]
+    roi[...] = cv2.blendLinear(roi, sp.bgr[sl], sp.inv_alpha[sl], sp.alpha[sl])
+    return image
+
+
 @functools.lru_cache(maxsize=512)
 def _text_sprite(text: str, fs: float, th: int, color: BGR, outline: bool) -> _Sprite:
-    """Render ``text`` as :func:`put_text` would, on black and on white; the difference between the
-    two gives each pixel's coverage, so one blend reproduces the drawing on any background."""
+    """``text`` as :func:`put_text` draws it, as a sprite whose offset is from the baseline start."""
     (w, h), base = cv2.getTextSize(text, _FONT, fs, th)
     r = max(1, th // 2 + 1) if outline else 0
     m = r + th + 2  # margin for the outline, the stroke width and anti-aliasing
-    size = (h + base + 2 * m, w + 2 * m, 3)
     org = (m, m + h)
 
     def paint(canvas: Image) -> Image:
@@ -218,17 +243,7 @@ def _text_sprite(text: str, fs: float, th: int, color: BGR, outline: bool) -> _S
         cv2.putText(canvas, text, org, _FONT, fs, color, th, cv2.LINE_AA)
         return canvas
 
-    on_black = paint(np.zeros(size, np.uint8)).astype(np.float32)
-    on_white = paint(np.full(size, 255, np.uint8)).astype(np.float32)
-    alpha = np.clip(1.0 - (on_white - on_black).mean(axis=2) / 255.0, 0.0, 1.0).astype(np.float32)
-    bgr = np.where(alpha[..., None] > 1e-3, on_black / np.maximum(alpha[..., None], 1e-3), 0.0)
-    return _Sprite(
-        np.clip(np.round(bgr), 0, 255).astype(np.uint8),
-        alpha,
-        (1.0 - alpha).astype(np.float32),
-        -org[0],
-        -org[1],
-    )
+    return _sprite((h + base + 2 * m, w + 2 * m), paint, -org[0], -org[1])
 
 
 def put_text(
@@ -249,16 +264,7 @@ def put_text(
     fs = style.font_scale * size
     th = max(1, round(style.text_px * size))
     sp = _text_sprite(text, fs, th, tuple(int(c) for c in color), outline)  # type: ignore[arg-type]
-    H, W = image.shape[:2]
-    x0, y0 = org_xy[0] + sp.dx, org_xy[1] + sp.dy
-    sh, sw = sp.alpha.shape
-    cx0, cy0, cx1, cy1 = max(x0, 0), max(y0, 0), min(x0 + sw, W), min(y0 + sh, H)
-    if cx1 <= cx0 or cy1 <= cy0:
-        return image
-    sl = (slice(cy0 - y0, cy1 - y0), slice(cx0 - x0, cx1 - x0))
-    roi = image[cy0:cy1, cx0:cx1]
-    roi[...] = cv2.blendLinear(roi, sp.bgr[sl], sp.inv_alpha[sl], sp.alpha[sl])
-    return image
+    return _blit(image, sp, org_xy[0] + sp.dx, org_xy[1] + sp.dy)
 
 
 @functools.lru_cache(maxsize=512)
