@@ -29,6 +29,7 @@ from hiptrack.pose import Pose
 from hiptrack.posture import LABELS, PostureTracker, coarse
 from hiptrack.session import FaultEvent, Hold, ModelInfo, Rep, Session, SourceInfo, as_side
 from hiptrack.spec import ExerciseSpec
+from hiptrack.votes import WindowVotes
 
 Smoother = Callable[[Pose | None], Pose | None]
 
@@ -67,17 +68,16 @@ class _Mismatch:
     window_s: float = 5.0
 
     def __post_init__(self) -> None:
-        self.hist: deque[tuple[float, str]] = deque()
+        self.hist: WindowVotes[str] = WindowVotes(self.window_s)
 
     def update(self, t: float, posture: str | None, required: str) -> str | None:
         """The posture seen instead of ``required`` when one clearly dominates, else None."""
         if posture is not None:
-            self.hist.append((t, posture))
-        while self.hist and self.hist[0][0] < t - self.window_s:
-            self.hist.popleft()
-        if len(self.hist) < 5 or self.hist[-1][0] - self.hist[0][0] < 1.0:
+            self.hist.add(t, posture)
+        self.hist.expire(t)
+        if len(self.hist) < 5 or self.hist.span_s < 1.0:
             return None
-        return clear_mismatch(Counter(p for _, p in self.hist), required, at_most=0.1, at_least=0.8)
+        return clear_mismatch(self.hist.counts, required, at_most=0.1, at_least=0.8)
 
 
 class ExerciseEngine:
@@ -98,7 +98,7 @@ class ExerciseEngine:
         self.posture = PostureTracker()
         self._mismatch = _Mismatch()
         self._required_coarse = coarse(spec.position)
-        self._votes: deque[tuple[float, str]] = deque()
+        self._votes: WindowVotes[str] = WindowVotes(side_switch_s)
         self.side: str | None = "both" if spec.side_rule == "none" else (None if side == "auto" else side)
         self._rep_side: str | None = None
         self.reps: list[Rep] = []
@@ -165,12 +165,10 @@ class ExerciseEngine:
         vote = side_vote(self.spec.side_rule, pose)
         if vote is None or not self._in_position:
             return
-        self._votes.append((t, vote))
-        while self._votes and self._votes[0][0] < t - self.side_switch_s:
-            self._votes.popleft()
-        span = self._votes[-1][0] - self._votes[0][0]
-        counts = Counter(v for _, v in self._votes)
-        best, k = counts.most_common(1)[0]
+        self._votes.add(t, vote)
+        self._votes.expire(t)
+        span = self._votes.span_s
+        best, k = self._votes.winner() or (vote, 0)
         if self.side is None:
             if span >= min(1.0, self.side_switch_s) and k >= 0.6 * len(self._votes):
                 self.side = best
@@ -332,8 +330,7 @@ class ExerciseEngine:
         )
 
     def posture_now(self) -> str | None:
-        hist = self.posture._hist
-        return Counter(p for _, p in hist).most_common(1)[0][0] if hist else None
+        return self.posture.current()
 
     # -- end ----------------------------------------------------------------------------------
     def session(self, source: SourceInfo, model: ModelInfo | None = None, partial: bool = False) -> Session:

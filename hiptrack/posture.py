@@ -21,7 +21,6 @@ class clearly dominates.
 
 from __future__ import annotations
 
-from collections import Counter, deque
 from typing import Literal
 
 import numpy as np
@@ -29,6 +28,7 @@ import numpy as np
 from hiptrack.geometry import joint_angle, norm
 from hiptrack.landmarks import Landmark as L
 from hiptrack.pose import Pose
+from hiptrack.votes import WindowVotes
 
 Posture = Literal["side_lying", "supine", "prone", "lying", "half_kneeling", "standing", "unknown"]
 POSTURES: tuple[str, ...] = ("side_lying", "supine", "prone", "half_kneeling", "standing")
@@ -109,16 +109,18 @@ class PostureTracker:
 
     def __init__(self, window_s: float = 1.5) -> None:
         self.window_s = window_s
-        self._hist: deque[tuple[float, Posture]] = deque()
+        self._votes: WindowVotes[Posture] = WindowVotes(window_s)
 
     def reset(self) -> None:
-        self._hist.clear()
+        self._votes.clear()
 
     def update(self, t_s: float, pose: Pose | None) -> Posture:
         if pose is not None:
-            self._hist.append((t_s, classify(pose)))
-        while self._hist and self._hist[0][0] < t_s - self.window_s:
-            self._hist.popleft()
-        if not self._hist:
-            return "unknown"
-        return Counter(p for _, p in self._hist).most_common(1)[0][0]
+            self._votes.add(t_s, classify(pose))
+        self._votes.expire(t_s)
+        return self.current() or "unknown"
+
+    def current(self) -> Posture | None:
+        """The posture voted for now (None before any pose was seen in the window)."""
+        won = self._votes.winner()
+        return won[0] if won else None

@@ -169,3 +169,19 @@ def test_mirrored_overlay_is_the_overlay_of_the_flipped_frame() -> None:
     want = render(np.ascontiguousarray(frame[:, ::-1]), mirror_pose(pose), state, view, spec)
     assert np.array_equal(got.image, want.image) and got.lines == want.lines
     assert not np.shares_memory(got.image, frame)
+
+
+@pytest.mark.parametrize("mirror", [False, True])
+def test_overlay_drawn_in_place_is_the_same_picture(mirror: bool) -> None:
+    """The live loop draws on the frame itself (no copy per frame); the picture is the same."""
+    from hiptrack.live.overlay import render
+
+    spec = load_builtin("clamshell")
+    pose = make_pose(clamshell_points(0.0), t_ms=0.0)
+    state = _state(0.0, 2)
+    view = Coach(spec, LiveDose(), SetupCheck(go_hold_s=0.0)).update(pose, state)
+    frame = np.random.default_rng(1).integers(0, 256, (pose.image_wh[1], pose.image_wh[0], 3), dtype=np.uint8)
+    want = render(frame, pose, state, view, spec, mirror=mirror)
+    work = frame.copy()
+    got = render(work, pose, state, view, spec, mirror=mirror, in_place=True)
+    assert got.image is work and np.array_equal(got.image, want.image) and got.lines == want.lines

@@ -297,6 +297,7 @@ class _Run:
             self.spec,
             mirror=self.config.mirror,
             paused=self.paused,
+            in_place=True,  # the frame is not used after this
         )
         key = self.display.show(shown.image)
         self.stats.latency_ms.append((time.monotonic() - lf.captured_s) * 1000.0)
