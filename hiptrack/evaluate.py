@@ -292,8 +292,15 @@ def summarize(scores: Sequence[ClipScore]) -> dict[str, object]:
 
 
 def clip_row(s: ClipScore) -> dict[str, object]:
+    """One clip's scores: mean absolute timing errors, and (``errors``) the signed error of every
+    matched rep or hold, predicted minus true, in seconds, for finding which ones are off."""
     d = asdict(s)
     d["count_error"] = s.count_error
+    errors = {}
     for k in ("start_err_s", "peak_err_s", "end_err_s", "hold_err_s"):
-        d[k.replace("_err_s", "_mae_s")] = _mean([abs(e) for e in d.pop(k)])
+        errs = d.pop(k)
+        d[k.replace("_err_s", "_mae_s")] = _mean([abs(e) for e in errs])
+        errors[k.replace("_err_s", "_s")] = [round(e, 3) for e in errs]
+    d["errors"] = errors
+    d["holds_out_of_tolerance"] = sum(abs(e) > s.hold_tolerance_s for e in s.hold_err_s)
     return d

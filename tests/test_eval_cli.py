@@ -32,7 +32,14 @@ def test_scores_a_labelled_clip_and_writes_json(tmp_path: Path, cache: Path, cap
     data = json.loads(out.read_text())
     assert data["summary"]["clips"] == 1
     assert data["summary"]["exact_rate"] == 1.0
-    assert data["clips"][0]["true_count"] == data["clips"][0]["pred_count"] == 5
+    row = data["clips"][0]
+    assert row["true_count"] == row["pred_count"] == 5
+    # every matched rep's signed errors, consistent with the clip's mean absolute errors
+    errs = row["errors"]
+    assert all(len(errs[k]) == row["matched"] == 5 for k in ("start_s", "peak_s", "end_s", "hold_s"))
+    assert sum(abs(e) for e in errs["hold_s"]) / 5 == pytest.approx(row["hold_mae_s"], abs=1e-3)
+    out_of_tol = sum(abs(e) > row["hold_tolerance_s"] for e in errs["hold_s"])
+    assert row["holds_out_of_tolerance"] == out_of_tol
 
 
 def test_a_missing_json_folder_fails_before_any_analysis(tmp_path: Path, cache: Path, capsys) -> None:
