@@ -4,6 +4,7 @@
 
 Measures, in one run, with the lite model:
 
+0. the live loop's own per-frame work (engine, coach, overlay), alone on the CPU;
 1. bare loop: decode + lite inference on every frame of the clip (frames/s, ms per inference);
 2. live loop, file at max pace (every frame, --no-window): frames/s, ratio to the bare loop
    (target >= 0.9);
@@ -24,8 +25,11 @@ import tempfile
 import time
 from pathlib import Path
 
+from hiptrack.engine import ExerciseEngine
 from hiptrack.estimator import EstimatorOptions, PoseEstimator
+from hiptrack.live.coach import Coach, LiveDose, SetupCheck
 from hiptrack.live.loop import LiveConfig, LiveResult, NoDisplay, run_exercise
+from hiptrack.live.overlay import render
 from hiptrack.live.source import LiveSource
 from hiptrack.spec import load_builtin
 from hiptrack.video import FrameSource
@@ -52,6 +56,32 @@ def bare(clip: Path, passes: int) -> tuple[float, float]:
                 offset += last + 40
         wall = time.perf_counter() - t0
     return n / wall, statistics.median(infer)
+
+
+def main_thread_ms(clip: Path, exercise: str) -> tuple[float, float, float]:
+    """Median ms per frame of the live loop's own work, alone on the CPU (no model running beside
+    it): (engine + coach, overlay, mirrored overlay). Poses from one lite-model pass."""
+    spec = load_builtin(exercise)
+    with PoseEstimator(LITE) as est, FrameSource.from_file(clip) as src:
+        frames = [(f.image_bgr, f.t_ms, est.detect(f.image_bgr, f.t_ms)) for f in src]
+    engine = ExerciseEngine(spec)
+    coach = Coach(spec, LiveDose.from_spec(spec, 30.0), SetupCheck(1.0))
+    eng_ms, draw_ms, mirror_ms = [], [], []
+    for image, t_ms, poses in frames:
+        pose = poses[0] if poses else None
+        a = time.perf_counter()
+        state = engine.update(t_ms, pose)
+        view = coach.update(pose, state)
+        b = time.perf_counter()
+        render(image, pose, state, view, spec)
+        work = image.copy()
+        c = time.perf_counter()
+        render(work, pose, state, view, spec, mirror=True, in_place=True)
+        d = time.perf_counter()
+        eng_ms.append((b - a) * 1000)
+        draw_ms.append((c - b) * 1000)
+        mirror_ms.append((d - c) * 1000)
+    return statistics.median(eng_ms), statistics.median(draw_ms), statistics.median(mirror_ms)
 
 
 def live(
@@ -96,6 +126,12 @@ def main() -> None:
     args = ap.parse_args()
     out = Path(tempfile.mkdtemp(prefix="hiptrack-bench-"))
     print(f"clip {args.clip.name}, lite model, sessions in {out}")
+    eng, draw, mirror = main_thread_ms(args.clip, args.exercise)
+    print(
+        f"[0] loop's own work per frame, alone: engine + coach {eng:.2f} ms, overlay {draw:.2f} ms "
+        f"(mirrored, drawn in place as the live loop does: {mirror:.2f} ms; the image copy "
+        f"is included in the first and not in the second)"
+    )
     fps_ratio, lat_bare, lat_loop = [], [], []
     for i in range(args.repeats):
         if args.repeats > 1:
