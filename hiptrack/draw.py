@@ -227,7 +227,9 @@ def _blit(image: Image, sp: _Sprite, x0: int, y0: int) -> Image:
     return image
 
 
-@functools.lru_cache(maxsize=512)
+# 128 sprites: the live HUD's steady lines plus the recent values of the angle label and hold
+# timer; a sprite of a 720p HUD line is 40-150 kB, so the cache stays under ~10 MB
+@functools.lru_cache(maxsize=128)
 def _text_sprite(text: str, fs: float, th: int, color: BGR, outline: bool) -> _Sprite:
     """``text`` as :func:`put_text` draws it, as a sprite whose offset is from the baseline start."""
     (w, h), base = cv2.getTextSize(text, _FONT, fs, th)
