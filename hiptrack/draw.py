@@ -190,12 +190,11 @@ _FONT = cv2.FONT_HERSHEY_SIMPLEX
 
 @dataclass(frozen=True)
 class _Sprite:
-    """Text drawn once on a small canvas: colour, coverage (alpha) and 1 - alpha, plus where the
-    canvas's top-left sits relative to the text's baseline origin."""
+    """A drawing made once on a small canvas: colour and coverage (alpha), plus where the
+    canvas's top-left sits relative to the point it is drawn at."""
 
     bgr: Image
     alpha: npt.NDArray[np.float32]
-    inv_alpha: npt.NDArray[np.float32]
     dx: int
     dy: int
 
@@ -209,9 +208,7 @@ def _sprite(shape: tuple[int, int], paint: Callable[[Image], Image], dx: int, dy
     on_white = paint(np.full(size, 255, np.uint8)).astype(np.float32)
     alpha = np.clip(1.0 - (on_white - on_black).mean(axis=2) / 255.0, 0.0, 1.0).astype(np.float32)
     bgr = np.where(alpha[..., None] > 1e-3, on_black / np.maximum(alpha[..., None], 1e-3), 0.0)
-    return _Sprite(
-        np.clip(np.round(bgr), 0, 255).astype(np.uint8), alpha, (1.0 - alpha).astype(np.float32), dx, dy
-    )
+    return _Sprite(np.clip(np.round(bgr), 0, 255).astype(np.uint8), alpha, dx, dy)
 
 
 def _blit(image: Image, sp: _Sprite, x0: int, y0: int) -> Image:
@@ -223,7 +220,8 @@ def _blit(image: Image, sp: _Sprite, x0: int, y0: int) -> Image:
         return image
     sl = (slice(cy0 - y0, cy1 - y0), slice(cx0 - x0, cx1 - x0))
     roi = image[cy0:cy1, cx0:cx1]
-    roi[...] = cv2.blendLinear(roi, sp.bgr[sl], sp.inv_alpha[sl], sp.alpha[sl])
+    alpha = sp.alpha[sl]
+    roi[...] = cv2.blendLinear(roi, sp.bgr[sl], 1.0 - alpha, alpha)
     return image
 
 

@@ -132,6 +132,11 @@ class ClipScore:
     def count_error(self) -> int:
         return self.pred_count - self.true_count
 
+    @property
+    def holds_in_tolerance(self) -> int:
+        """Matched reps or holds whose hold duration is within ``hold_tolerance_s``."""
+        return sum(abs(e) <= self.hold_tolerance_s for e in self.hold_err_s)
+
 
 def _overlap(a: Item, b: Item) -> float:
     inter = min(a.end_s, b.end_s) - max(a.start_s, b.start_s)
@@ -265,7 +270,7 @@ def summarize(scores: Sequence[ClipScore]) -> dict[str, object]:
         faults[c] = {"tp": tp[c], "fp": fp[c], "fn": fn[c], "precision": prec, "recall": rec}
     all_tp, all_fp, all_fn = sum(tp.values()), sum(fp.values()), sum(fn.values())
     hold_errs = [abs(e) for s in ok for e in s.hold_err_s]
-    hold_ok = [abs(e) <= s.hold_tolerance_s for s in ok for e in s.hold_err_s]
+    holds_in_tol = sum(s.holds_in_tolerance for s in ok)
     abs_of = lambda name: [abs(e) for s in ok for e in getattr(s, name)]  # noqa: E731
     return {
         "clips": len(scores),
@@ -281,7 +286,7 @@ def summarize(scores: Sequence[ClipScore]) -> dict[str, object]:
         "peak_mae_s": _mean(abs_of("peak_err_s")),
         "end_mae_s": _mean(abs_of("end_err_s")),
         "hold_mae_s": _mean(hold_errs),
-        "hold_within_tol_rate": sum(hold_ok) / len(hold_ok) if hold_ok else None,
+        "hold_within_tol_rate": holds_in_tol / len(hold_errs) if hold_errs else None,
         "side_accuracy": (
             sum(s.side_ok for s in ok) / sum(s.side_n for s in ok) if sum(s.side_n for s in ok) else None
         ),
@@ -302,5 +307,5 @@ def clip_row(s: ClipScore) -> dict[str, object]:
         d[k.replace("_err_s", "_mae_s")] = _mean([abs(e) for e in errs])
         errors[k.replace("_err_s", "_s")] = [round(e, 3) for e in errs]
     d["errors"] = errors
-    d["holds_out_of_tolerance"] = sum(abs(e) > s.hold_tolerance_s for e in s.hold_err_s)
+    d["holds_out_of_tolerance"] = len(s.hold_err_s) - s.holds_in_tolerance
     return d
