@@ -12,7 +12,9 @@ is dropped too.
 When a rep completes, its timing is measured on the buffered samples of that rep:
 ``start_s``/``end_s`` extrapolate the crossings of two levels of the excursion (e.g. 10 % and
 90 %) to the foot of the ramp, assuming a smooth (cosine-like) ramp; ``hold_s`` is the time
-within the hold tolerance of the peak, and ``peak_s`` the middle of that time.
+within the hold tolerance of the peak (the highest level the signal keeps for about half a
+second, so a noise spike on the plateau does not shorten the hold), and ``peak_s`` the middle of
+that time.
 """
 
 from __future__ import annotations
@@ -28,6 +30,8 @@ from hiptrack.events import MachineState
 from hiptrack.spec import ExerciseSpec, FaultRule
 
 _MAX_DIP_S = 0.5  # a dip out of the top shorter than this is noise, not the end of the hold
+_PEAK_HOLD_S = 0.5  # a rep's peak level: the highest running median over this window...
+_SPIKE_ALLOWANCE = 0.15  # ...plus this fraction of the hold tolerance (a clean plateau is unchanged)
 
 
 def _ramp_phase(p: float) -> float:
@@ -378,7 +382,12 @@ class RepMachine:
         exc = peak - rest
         if exc <= 0:
             return None
-        level = self._top_level(peak, exc)
+        # the top is judged from the highest level the signal keeps for about _PEAK_HOLD_S,
+        # not from its single highest sample: a noise spike on the plateau would raise the
+        # level and cut the hold short
+        tol = self._tol(exc)
+        sustained = float(_rolling_median(t, v, _PEAK_HOLD_S).max())
+        level = self._top_level(min(peak, sustained + _SPIKE_ALLOWANCE * tol), exc)
         top = v >= level
         # the top region around the peak, bridging dips shorter than _MAX_DIP_S (noise)
         a = b = ip
@@ -458,6 +467,15 @@ class RepMachine:
                 if rule.broken(held[1], reference):
                     found.append((rule.code, held[0], held[1]))
         return found, measures
+
+
+def _rolling_median(
+    t: npt.NDArray[np.float64], v: npt.NDArray[np.float64], window_s: float
+) -> npt.NDArray[np.float64]:
+    """Centred running median of ``v`` over ``window_s`` seconds (timestamps ``t``, sorted)."""
+    lo = np.searchsorted(t, t - window_s / 2)
+    hi = np.searchsorted(t, t + window_s / 2, side="right")
+    return np.array([np.median(v[i:j]) for i, j in zip(lo, hi, strict=True)])
 
 
 def _finite_median(x: npt.NDArray[np.float64]) -> float:

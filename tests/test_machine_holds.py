@@ -52,3 +52,34 @@ def test_a_stretch_from_rest_is_timed_at_its_plateau() -> None:
     assert hold.hold_end_s == pytest.approx(10.0, abs=0.6)
     assert hold.start_s == pytest.approx(2.0, abs=0.4)
     assert hold.end_s == pytest.approx(12.0, abs=0.4)
+
+
+def _clamshell_rep(spike_at: float | None, fps: int = 30) -> RepResult:
+    """Knee opening: rest 0 deg, 1 s rise to 40 deg, 5 s hold, 1 s lowering; optionally a
+    0.1 s, 12 deg spike on the plateau (a landmark glitch that survives the smoothing)."""
+
+    def opening(t: float) -> float:
+        if t < 2 or t > 9:
+            return 0.0
+        if t < 3:
+            return 20.0 * (1 - math.cos(math.pi * (t - 2)))
+        if t <= 8:
+            return 40.0 + (12.0 if spike_at is not None and spike_at <= t < spike_at + 0.1 else 0.0)
+        return 20.0 * (1 + math.cos(math.pi * (t - 8)))
+
+    m = RepMachine(load_builtin("clamshell"))
+    done = [
+        out.completed for i in range(12 * fps) if (out := m.update(i / fps, opening(i / fps), {})).completed
+    ]
+    (rep,) = done
+    return rep
+
+
+@pytest.mark.parametrize("spike_at", [3.5, 5.5, 7.5])
+def test_a_spike_on_the_plateau_does_not_cut_the_hold_short(spike_at: float) -> None:
+    clean = _clamshell_rep(None)
+    assert clean.hold_s == pytest.approx(5.0, abs=0.6)
+    spiked = _clamshell_rep(spike_at)
+    # the plateau's level decides the top, not the spike's peak: same hold as the clean rep
+    assert spiked.hold_s == pytest.approx(clean.hold_s, abs=0.15)
+    assert spiked.peak_value > clean.peak_value  # the spike is still the rep's highest value
