@@ -29,8 +29,9 @@ abduction_deg                deg   elevation of the more lifted leg (hip->ankle)
                                    line (shoulders->hips); 0 = leg continues the trunk line
 top_leg_abduction_deg        deg   the same for the top leg (the leg of the higher hip)
 top_leg_knee_2d_deg          deg   knee angle of the top leg, image (180 = straight)
-top_shank_elevation_deg      deg   elevation of the top leg's shank above the horizontal, world
-                                   (positive = foot above the knee; reverse clamshell)
+top_shank_elevation_deg      deg   elevation of the top shank (knees' midpoint -> higher ankle)
+                                   above the horizontal, world (positive = foot above the knees;
+                                   reverse clamshell; needs no left/right labels)
 hip_extension_deg            deg   elevation of the more lifted thigh above the trunk line
 bent_thigh_elevation_deg     deg   elevation of the bent leg's thigh above the trunk line, image
 bent_thigh_trunk_3d_deg      deg   angle between the trunk line and the bent leg's thigh, world
@@ -292,12 +293,17 @@ def top_leg_abduction_deg(pose: Pose) -> float:
 
 @signal(
     "deg",
-    "elevation of the top leg's shank (knee->ankle) above the horizontal, world "
-    "(0 = shank level, positive = foot above the knee); reverse clamshell",
+    "elevation of the top shank (knees' midpoint -> the higher ankle) above the horizontal, "
+    "world (0 = shank level, positive = foot above the knees); reverse clamshell",
 )
 def top_shank_elevation_deg(pose: Pose) -> float:
-    _, knee, ankle = _LEGS[_top_leg(pose)]
-    shank = _w(pose, ankle) - _w(pose, knee)
+    # The knees stay together and the top foot is the higher one, so no left/right label is
+    # needed: seen from behind, MediaPipe swaps the lower legs' labels from frame to frame
+    # while the hips keep theirs, and a shank taken from the top hip's label then flips
+    # between the two feet.
+    left, right = _w(pose, L.LEFT_ANKLE), _w(pose, L.RIGHT_ANKLE)
+    ankle = left if left[1] < right[1] else right  # world y points down
+    shank = ankle - _mid(pose, L.LEFT_KNEE, L.RIGHT_KNEE, world=True)
     n = norm(shank)
     return float(np.degrees(np.arcsin(np.clip(-shank[1] / n, -1.0, 1.0)))) if n > 1e-9 else float("nan")
 
