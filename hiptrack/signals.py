@@ -23,8 +23,8 @@ knee_opening_scaled_deg      deg   the same from the knee gap in metres (image g
 foot_opening_deg             deg   ankle_gap_norm as an opening angle (reverse clamshell)
 thigh_split_deg              deg   angle between the two thighs, image (0 = parallel)
 thigh_split_3d_deg           deg   the same, world
-thigh_split_best_deg         deg   image angle when the thighs are seen spread, else world
-                                   (hip flexor stretch: front views overlap the thighs)
+thigh_split_best_deg         deg   the larger of the image and the world angle (hip flexor
+                                   stretch: front views overlap the thighs in the image)
 abduction_deg                deg   elevation of the more lifted leg (hip->ankle) above the trunk
                                    line (shoulders->hips); 0 = leg continues the trunk line
 top_leg_abduction_deg        deg   the same for the top leg (the leg of the higher hip)
@@ -225,12 +225,13 @@ def thigh_split_3d_deg(pose: Pose) -> float:
 
 @signal(
     "deg",
-    "thigh split as the camera best sees it: the image angle when the thighs are seen "
-    "spread (> 45 deg, side and oblique views), else the 3-D angle (front and back views)",
+    "thigh split as the camera best sees it: the larger of the image and the 3-D angle "
+    "(the image angle from the side, the 3-D angle from the front, where the thighs overlap)",
 )
 def thigh_split_best_deg(pose: Pose) -> float:
-    flat = thigh_split_deg(pose)
-    return flat if flat > 45.0 else thigh_split_3d_deg(pose)
+    # the larger of the two: a switch at a fixed image angle made the signal jump by the gap
+    # between them (20 deg from the front) whenever a lunge carried the image angle across it
+    return max(thigh_split_deg(pose), thigh_split_3d_deg(pose))
 
 
 @signal("deg", "angle between the two thighs (0 = parallel)")

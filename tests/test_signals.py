@@ -7,7 +7,8 @@ import pytest
 from synthetic import clamshell_points, make_pose
 
 from hiptrack.landmarks import Landmark as L
-from hiptrack.signals import top_shank_elevation_deg
+from hiptrack.pose import Pose
+from hiptrack.signals import thigh_split_best_deg, top_shank_elevation_deg
 
 _LOWER = ("KNEE", "ANKLE", "HEEL", "FOOT_INDEX")
 
@@ -35,3 +36,29 @@ def test_top_shank_elevation_rises_with_the_top_foot() -> None:
     values = [top_shank_elevation_deg(_reverse_clamshell(up, False)) for up in (0.0, 40.0, 90.0)]
     assert values[0] < values[1] < values[2]
     assert values[2] - values[0] > 20.0
+
+
+def _thighs(image_split_deg: float, world_split_deg: float) -> Pose:
+    """Hips at the origin; thighs separated by the given angles in the image and in the world."""
+
+    def spread(deg: float, length: float) -> tuple[np.ndarray, np.ndarray]:
+        a = np.radians(deg / 2)
+        return length * np.array([np.sin(a), np.cos(a)]), length * np.array([-np.sin(a), np.cos(a)])
+
+    xy = np.full((33, 2), 300.0)
+    world = np.zeros((33, 3))
+    (li, ri), (lw, rw) = spread(image_split_deg, 100.0), spread(world_split_deg, 0.4)
+    xy[L.LEFT_KNEE], xy[L.RIGHT_KNEE] = xy[L.LEFT_HIP] + li, xy[L.RIGHT_HIP] + ri
+    world[L.LEFT_KNEE, :2], world[L.RIGHT_KNEE, :2] = lw, rw
+    ones = np.ones(33)
+    return Pose(0.0, xy, np.zeros(33), world, ones, ones, (640, 480))
+
+
+def test_thigh_split_best_is_continuous_when_the_image_angle_crosses_45_deg() -> None:
+    # seen from the front the image angle reads ~20 deg less than the 3-D one; a lunge carries
+    # the image angle from 40 to 47 deg while the 3-D angle goes from 60 to 68 deg
+    values = [thigh_split_best_deg(_thighs(40 + 7 * f, 60 + 8 * f)) for f in np.linspace(0, 1, 15)]
+    assert np.all(np.diff(values) > 0)  # rises with the lunge, no jump down at 45 deg
+    assert values[-1] - values[0] == pytest.approx(8.0, abs=0.01)
+    # from the side both read alike, and the larger one is used
+    assert thigh_split_best_deg(_thighs(120, 115)) == pytest.approx(120.0, abs=0.01)
