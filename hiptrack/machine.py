@@ -29,7 +29,6 @@ import numpy.typing as npt
 from hiptrack.events import MachineState
 from hiptrack.spec import ExerciseSpec, FaultRule
 
-_MAX_DIP_S = 0.5  # a dip out of the top shorter than this is noise, not the end of the hold
 _PEAK_HOLD_S = 0.5  # a rep's peak level: the highest running median over this window...
 _SPIKE_ALLOWANCE = 0.15  # ...plus this fraction of the hold tolerance (a clean plateau is unchanged)
 
@@ -389,11 +388,12 @@ class RepMachine:
         sustained = float(_rolling_median(t, v, _PEAK_HOLD_S).max())
         level = self._top_level(min(peak, sustained + _SPIKE_ALLOWANCE * tol), exc)
         top = v >= level
-        # the top region around the peak, bridging dips shorter than _MAX_DIP_S (noise)
+        # the top region around the peak, bridging dips shorter than max_dip_s (noise)
+        max_dip = self.main.max_dip_s
         a = b = ip
         while True:
             left = np.nonzero(top[:a])[0]
-            if left.size and t[a] - t[left[-1]] <= _MAX_DIP_S:
+            if left.size and t[a] - t[left[-1]] <= max_dip:
                 a = int(left[-1])
                 while a > 0 and top[a - 1]:
                     a -= 1
@@ -401,7 +401,7 @@ class RepMachine:
             break
         while True:
             right = np.nonzero(top[b + 1 :])[0]
-            if right.size and t[b + 1 + right[0]] - t[b] <= _MAX_DIP_S:
+            if right.size and t[b + 1 + right[0]] - t[b] <= max_dip:
                 b = b + 1 + int(right[0])
                 while b < len(v) - 1 and top[b + 1]:
                     b += 1

@@ -59,6 +59,12 @@ class MainSignal(_Strict):
         description="a rep whose range is below this fraction of the median of the previous reps "
         "is a partial motion (0 = off)",
     )
+    max_dip_s: float = Field(
+        0.5,
+        ge=0,
+        le=5,
+        description="a dip out of the top shorter than this is a wobble, not the end of the hold",
+    )
     min_rep_s: float = Field(0.5, ge=0)
     max_rep_s: float = Field(60.0, gt=0)
     smoothing_hz: float = Field(3.0, gt=0, description="low-pass cut-off applied to the signal")

@@ -83,3 +83,22 @@ def test_a_spike_on_the_plateau_does_not_cut_the_hold_short(spike_at: float) -> 
     # the plateau's level decides the top, not the spike's peak: same hold as the clean rep
     assert spiked.hold_s == pytest.approx(clean.hold_s, abs=0.15)
     assert spiked.peak_value > clean.peak_value  # the spike is still the rep's highest value
+
+
+def test_a_wobble_under_a_second_does_not_end_a_stretch_hold() -> None:
+    # 100 -> 130 deg lunge held 4-12 s, with a 0.8 s wobble 5 deg out of the stretch at 7 s
+    fps = 30
+
+    def split(t: float) -> float:
+        if t < 2 or t > 14:
+            return 100.0
+        if t < 4:
+            return 100.0 + 15.0 * (1 - math.cos(math.pi * (t - 2) / 2))
+        if t <= 12:
+            return 125.0 if 7.0 <= t < 7.8 else 130.0
+        return 100.0 + 15.0 * (1 + math.cos(math.pi * (t - 12) / 2))
+
+    (hold,) = feed([(i / fps, split(i / fps)) for i in range(18 * fps)])
+    assert load_builtin("hip_flexor_stretch").main.max_dip_s >= 0.8
+    assert hold.hold_start_s == pytest.approx(4.0, abs=0.6)
+    assert hold.hold_end_s == pytest.approx(12.0, abs=0.6)
