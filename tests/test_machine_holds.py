@@ -33,20 +33,21 @@ def test_a_clip_that_starts_in_the_stretch_is_one_hold_over_the_whole_clip(fps: 
     assert hold.hold_s == pytest.approx(4.0)
 
 
+def lunge(t: float, held_until: float, wobble: tuple[float, float] | None = None) -> float:
+    """Thigh split: kneeling upright at 100 deg, a 2 s lunge from 2 s to 130 deg, held until
+    ``held_until`` (5 deg out of the stretch during ``wobble``), 2 s back, rest."""
+    if t < 2 or t > held_until + 2:
+        return 100.0
+    if t < 4:
+        return 100.0 + 15.0 * (1 - math.cos(math.pi * (t - 2) / 2))
+    if t <= held_until:
+        return 125.0 if wobble is not None and wobble[0] <= t < wobble[1] else 130.0
+    return 100.0 + 15.0 * (1 + math.cos(math.pi * (t - held_until) / 2))
+
+
 def test_a_stretch_from_rest_is_timed_at_its_plateau() -> None:
-    # kneeling upright at 100 deg, 2 s lunge to 130 deg, held 6 s, 2 s back, rest
     fps = 30
-
-    def split(t: float) -> float:
-        if t < 2 or t > 12:
-            return 100.0
-        if t < 4:
-            return 100.0 + 15.0 * (1 - math.cos(math.pi * (t - 2) / 2))
-        if t <= 10:
-            return 130.0
-        return 100.0 + 15.0 * (1 + math.cos(math.pi * (t - 10) / 2))
-
-    (hold,) = feed([(i / fps, split(i / fps)) for i in range(16 * fps)])
+    (hold,) = feed([(i / fps, lunge(i / fps, 10.0)) for i in range(16 * fps)])
     # the plateau is 4-10 s; the ramps' last few degrees count as held (hold tolerance)
     assert hold.hold_start_s == pytest.approx(4.0, abs=0.6)
     assert hold.hold_end_s == pytest.approx(10.0, abs=0.6)
@@ -86,19 +87,9 @@ def test_a_spike_on_the_plateau_does_not_cut_the_hold_short(spike_at: float) -> 
 
 
 def test_a_wobble_under_a_second_does_not_end_a_stretch_hold() -> None:
-    # 100 -> 130 deg lunge held 4-12 s, with a 0.8 s wobble 5 deg out of the stretch at 7 s
+    # held 4-12 s, with a 0.8 s wobble at 7 s
     fps = 30
-
-    def split(t: float) -> float:
-        if t < 2 or t > 14:
-            return 100.0
-        if t < 4:
-            return 100.0 + 15.0 * (1 - math.cos(math.pi * (t - 2) / 2))
-        if t <= 12:
-            return 125.0 if 7.0 <= t < 7.8 else 130.0
-        return 100.0 + 15.0 * (1 + math.cos(math.pi * (t - 12) / 2))
-
-    (hold,) = feed([(i / fps, split(i / fps)) for i in range(18 * fps)])
+    (hold,) = feed([(i / fps, lunge(i / fps, 12.0, wobble=(7.0, 7.8))) for i in range(18 * fps)])
     assert load_builtin("hip_flexor_stretch").main.max_dip_s >= 0.8
     assert hold.hold_start_s == pytest.approx(4.0, abs=0.6)
     assert hold.hold_end_s == pytest.approx(12.0, abs=0.6)
