@@ -7,11 +7,12 @@ assumed; world y points down):
   when both knees are straight (>150 deg, image), else ``half_kneeling``;
 * lying when it is more than 50 deg from vertical; then, in order: ``prone`` when a shin points
   at the ceiling (an ankle 15 cm or more above its knee) and the hips are side by side (a bent
-  knee face down); ``supine`` when both knees are 8 cm or more above the hips (bent knees
-  pointing at the ceiling, the bridge start); ``side_lying`` when the hip line is mostly
-  vertical (hips stacked) unless both knees are above their hips in the image (then plain
-  ``lying``: a high camera beside someone on their back); ``prone`` or ``supine`` when the hip
-  line is mostly horizontal (by the knee height); plain ``lying`` in between;
+  knee face down; a camera looking down tilts that hip line but puts its lower end nearer);
+  ``supine`` when both knees are 8 cm or more above the hips (bent knees pointing at the
+  ceiling, the bridge start); ``side_lying`` when the hip line is mostly vertical (hips stacked)
+  unless both knees are above their hips in the image (then plain ``lying``: a high camera
+  beside someone on their back); ``prone`` or ``supine`` when the hip line is mostly horizontal
+  (by the knee height); plain ``lying`` in between;
 * ``unknown`` otherwise (in transition, between upright and lying).
 
 The fine classes are least certain for supine vs side-lying seen obliquely; exercise logic gates
@@ -74,7 +75,13 @@ def classify(pose: Pose) -> Posture:
     # a shin pointing at the ceiling (ankle well above its knee) with the hips side by side is
     # a bent knee lying face down; on the back, bent knees keep the feet on the floor
     shin_up = max(float(w[knee][1] - w[ankle][1]) for knee, ankle in _SHINS)
-    if stacked < 0.5 and shin_up > 0.15:
+    # A camera looking down from the side tilts a level hip line toward the image vertical
+    # (40 deg down reads it 0.64 stacked), but then the hip lower in the image is the nearer
+    # one; truly stacked hips seen from above are the other way round (the top hip is both
+    # higher in the image and nearer). The sign of the depth difference is trustworthy where
+    # its size is not.
+    level_but_tilted = stacked < 0.8 and float(hip_line[1] * hip_line[2]) < 0.0
+    if (stacked < 0.5 or level_but_tilted) and shin_up > 0.15:
         return "prone"
     if knee_mean > 0.08 and knee_min > 0.08:
         return "supine"

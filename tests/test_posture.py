@@ -88,3 +88,17 @@ def test_lying_positions(shape: tuple, pitch: float, expected: str) -> None:
 def test_a_shin_pointing_up_is_face_down() -> None:
     assert classify(body(*PRONE_BENT_KNEE)) == "supine"  # the knees alone look raised
     assert classify(body(*PRONE_BENT_KNEE, right_shin_up=True)) == "prone"
+
+
+@pytest.mark.parametrize("pitch", [0, 20, 40])
+def test_face_down_with_a_shin_up_from_a_camera_looking_down(pitch: float) -> None:
+    # the pitch turns the level hip line toward the image vertical (40 deg: 0.64 of it), with
+    # the lower-looking hip nearer the camera
+    assert classify(body(*PRONE_BENT_KNEE, pitch_deg=pitch, right_shin_up=True)) == "prone"
+
+
+@pytest.mark.parametrize("pitch", [0, 30, 45])
+def test_on_the_side_with_the_top_shin_up_is_not_face_down(pitch: float) -> None:
+    # a reverse clamshell at its top seen from above: the hip line looks as tilted as a face
+    # down one at 40 deg, but its upper end (the top hip) is the nearer one
+    assert classify(body(*SIDE_LYING, pitch_deg=pitch, right_shin_up=True)) == "side_lying"
