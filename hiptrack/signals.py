@@ -34,6 +34,7 @@ top_shank_elevation_deg      deg   elevation of the top shank (knees' midpoint -
                                    reverse clamshell; needs no left/right labels)
 hip_extension_deg            deg   elevation of the more lifted thigh above the trunk line
 bent_thigh_elevation_deg     deg   elevation of the bent leg's thigh above the trunk line, image
+                                   (of the clearly higher thigh when one is 20 deg above the other)
 bent_thigh_trunk_3d_deg      deg   angle between the trunk line and the bent leg's thigh, world
 bent_knee_deg                deg   knee angle of the more bent leg, world (180 = straight)
 straight_knee_deg            deg   knee angle of the straighter leg, world
@@ -264,10 +265,21 @@ def straight_knee_deg(pose: Pose) -> float:
     return max(_knee_angles(pose))
 
 
-@signal("deg", "elevation of the bent leg's thigh above the trunk line, 2-D")
+_LIFTED_GAP_DEG = 20.0
+
+
+@signal(
+    "deg",
+    "elevation of the bent leg's thigh above the trunk line, 2-D (the clearly higher thigh when "
+    "one thigh is 20 deg or more above the other)",
+)
 def bent_thigh_elevation_deg(pose: Pose) -> float:
-    i = int(np.argmin(_knee_angles(pose)))
-    return _leg_elevations(pose, 1)[i]
+    elev = _leg_elevations(pose, 1)
+    if abs(elev[0] - elev[1]) > _LIFTED_GAP_DEG:
+        # one thigh clearly lifted: that is the working leg, even when its knee straightens
+        # (MediaPipe reads the resting straight knee at ~160 deg, so "the more bent knee" flips)
+        return max(elev)
+    return elev[int(np.argmin(_knee_angles(pose)))]
 
 
 @signal("deg", "angle between the trunk line and the bent leg's thigh, 3-D (0 = in line)")

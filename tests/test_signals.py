@@ -8,6 +8,7 @@ from synthetic import clamshell_points, make_pose
 
 from hiptrack.landmarks import Landmark as L
 from hiptrack.pose import Pose
+from hiptrack.signals import bent_thigh_elevation_deg as thigh
 from hiptrack.signals import thigh_split_best_deg, top_shank_elevation_deg
 
 _LOWER = ("KNEE", "ANKLE", "HEEL", "FOOT_INDEX")
@@ -62,3 +63,30 @@ def test_thigh_split_best_is_continuous_when_the_image_angle_crosses_45_deg() ->
     assert values[-1] - values[0] == pytest.approx(8.0, abs=0.01)
     # from the side both read alike, and the larger one is used
     assert thigh_split_best_deg(_thighs(120, 115)) == pytest.approx(120.0, abs=0.01)
+
+
+def _prone(resting_knee_deg: float, lifted_thigh_deg: float, lifted_knee_deg: float) -> Pose:
+    """Face down seen from the side (head to the left): one leg resting on the floor, bent
+    ``180 - resting_knee_deg`` at the knee, the other thigh lifted by ``lifted_thigh_deg``."""
+    xy = np.full((33, 2), 300.0)
+    xy[L.LEFT_SHOULDER] = xy[L.RIGHT_SHOULDER] = (100.0, 300.0)
+
+    def leg(hip: L, knee: L, ankle: L, thigh_deg: float, knee_deg: float) -> None:
+        a = np.radians(thigh_deg)
+        xy[knee] = xy[hip] + 200.0 * np.array([np.cos(a), -np.sin(a)])
+        b = a + np.radians(180.0 - knee_deg)  # the shank turns further up
+        xy[ankle] = xy[knee] + 200.0 * np.array([np.cos(b), -np.sin(b)])
+
+    leg(L.LEFT_HIP, L.LEFT_KNEE, L.LEFT_ANKLE, 0.0, resting_knee_deg)
+    leg(L.RIGHT_HIP, L.RIGHT_KNEE, L.RIGHT_ANKLE, lifted_thigh_deg, lifted_knee_deg)
+    world = np.zeros((33, 3))
+    world[:, :2] = (xy - xy[L.LEFT_HIP]) / 400.0
+    ones = np.ones(33)
+    return Pose(0.0, xy, np.zeros(33), world, ones, ones, (640, 480))
+
+
+def test_the_lifted_thigh_is_measured_even_when_its_knee_straightens() -> None:
+    # the working knee bent at 90 deg: the bent leg is the lifted one
+    assert thigh(_prone(175.0, 15.0, 90.0)) == pytest.approx(15.0, abs=0.5)
+    # lifted 40 deg with the knee straightening to 170 deg while the resting knee reads 160
+    assert thigh(_prone(160.0, 40.0, 170.0)) == pytest.approx(40.0, abs=0.5)
