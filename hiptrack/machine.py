@@ -384,9 +384,8 @@ class RepMachine:
         # the top is judged from the highest level the signal keeps for about _PEAK_HOLD_S,
         # not from its single highest sample: a noise spike on the plateau would raise the
         # level and cut the hold short
-        tol = self._tol(exc)
         sustained = float(_rolling_median(t, v, _PEAK_HOLD_S).max())
-        level = self._top_level(min(peak, sustained + _SPIKE_ALLOWANCE * tol), exc)
+        level = self._top_level(min(peak, sustained + _SPIKE_ALLOWANCE * self._tol(exc)), exc)
         top = v >= level
         # the top region around the peak, bridging dips shorter than max_dip_s (noise)
         max_dip = self.main.max_dip_s
