@@ -109,6 +109,7 @@ class _Sample:
     t: float
     v: float
     f: dict[str, float]
+    raw: float = math.nan
 
 
 @dataclass
@@ -180,12 +181,19 @@ class RepMachine:
         self._unwrap.clear()
 
     # -- helpers ------------------------------------------------------------------------------
-    def _tol(self, exc: float) -> float:
-        return max(self.main.hold_tolerance, self.main.hold_tolerance_fraction * max(exc, 0.0))
+    def _tol(self, exc: float, noise: float = 0.0) -> float:
+        """Half-width of the top band: the spec's tolerance, or its fraction of the excursion,
+        whichever is larger; the fraction is capped at ``hold_tolerance_max``, unless the
+        signal's own noise (``noise``: sigma, when known) needs a wider band."""
+        frac = self.main.hold_tolerance_fraction * max(exc, 0.0)
+        if self.main.hold_tolerance_max is not None:
+            frac = min(frac, max(self.main.hold_tolerance_max, _NOISE_K * noise))
+        return max(self.main.hold_tolerance, frac)
 
-    def _top_level(self, peak: float, exc: float) -> float:
-        """The value above which the signal is at the top (held)."""
-        level = peak - self._tol(exc)
+    def _top_level(self, peak: float, exc: float, tol: float | None = None) -> float:
+        """The value above which the signal is at the top (held); ``tol``: the band's
+        half-width, when the rep's noise is known (default: ``_tol(exc)``)."""
+        level = peak - (self._tol(exc) if tol is None else tol)
         engaged = self.main.engaged_above
         if self.spec.kind == "holds" and engaged is not None and not self._rest.samples:
             # the input started in the stretch: with no rest seen, the excursion is a guess, and
@@ -229,7 +237,7 @@ class RepMachine:
         if self._first_seen is None:
             self._first_seen = t_s
         v = self._lp_main(t_s, main_value)
-        s = _Sample(t_s, v, self._filtered(t_s, faults))
+        s = _Sample(t_s, v, self._filtered(t_s, faults), main_value)
         if rest is None:
             engaged = self.main.engaged_above
             if engaged is not None and v > engaged:
@@ -385,7 +393,8 @@ class RepMachine:
         # not from its single highest sample: a noise spike on the plateau would raise the
         # level and cut the hold short
         sustained = float(_rolling_median(t, v, _PEAK_HOLD_S).max())
-        level = self._top_level(min(peak, sustained + _SPIKE_ALLOWANCE * self._tol(exc)), exc)
+        tol = self._tol(exc, _noise(t, np.array([b.raw for b in self._buf])))
+        level = self._top_level(min(peak, sustained + _SPIKE_ALLOWANCE * tol), exc, tol)
         top = v >= level
         # the top region around the peak, bridging dips shorter than max_dip_s (noise)
         max_dip = self.main.max_dip_s
@@ -466,6 +475,19 @@ class RepMachine:
                 if rule.broken(held[1], reference):
                     found.append((rule.code, held[0], held[1]))
         return found, measures
+
+
+_NOISE_K = 3.0  # a top band narrower than this many noise sigmas would cut holds short
+
+
+def _noise(t: npt.NDArray[np.float64], raw: npt.NDArray[np.float64]) -> float:
+    """Frame-to-frame noise of the raw main signal over a rep, as a Gaussian sigma: the 90th
+    percentile of its distance from its own running median (0 when it cannot be told)."""
+    ok = np.isfinite(raw)
+    if ok.sum() < 5:
+        return 0.0
+    t, raw = t[ok], raw[ok]
+    return float(np.percentile(np.abs(raw - _rolling_median(t, raw, _PEAK_HOLD_S)), 90)) / 1.645
 
 
 def _rolling_median(

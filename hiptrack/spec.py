@@ -52,6 +52,12 @@ class MainSignal(_Strict):
     hold_tolerance_fraction: float = Field(
         0.12, ge=0, lt=1, description="...or within this fraction of the excursion, whichever is larger"
     )
+    hold_tolerance_max: float | None = Field(
+        None,
+        gt=0,
+        description="signal units: cap on the fractional tolerance, so a rep far bigger than "
+        "usual (a lift too high) is not given a top band as wide as a small rep's whole range",
+    )
     min_rom_fraction: float = Field(
         0.0,
         ge=0,

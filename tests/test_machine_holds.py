@@ -8,6 +8,7 @@ holding (a mobilisation); that is one hold, from the first frame to the last.
 from __future__ import annotations
 
 import math
+import random
 
 import pytest
 
@@ -93,3 +94,53 @@ def test_a_wobble_under_a_second_does_not_end_a_stretch_hold() -> None:
     assert load_builtin("hip_flexor_stretch").main.max_dip_s >= 0.8
     assert hold.hold_start_s == pytest.approx(4.0, abs=0.6)
     assert hold.hold_end_s == pytest.approx(12.0, abs=0.6)
+
+
+def _prone_lift(amp: float, noise: float = 0.0, fps: int = 30, cap: bool = True) -> RepResult:
+    """Thigh elevation: rest 10 deg, 1 s cosine rise by ``amp``, held 3-6 s, 1 s down; with
+    Gaussian landmark noise of sigma ``noise`` deg (seeded)."""
+    rng = random.Random(7)
+
+    def elevation(t: float) -> float:
+        if t < 2 or t > 7:
+            v = 10.0
+        elif t < 3:
+            v = 10.0 + amp / 2 * (1 - math.cos(math.pi * (t - 2)))
+        elif t <= 6:
+            v = 10.0 + amp
+        else:
+            v = 10.0 + amp / 2 * (1 + math.cos(math.pi * (t - 6)))
+        return v + (rng.gauss(0.0, noise) if noise else 0.0)
+
+    spec = load_builtin("prone_hip_extension")
+    if not cap:
+        spec.main.hold_tolerance_max = None
+    m = RepMachine(spec)
+    (rep,) = [
+        o.completed for i in range(10 * fps) if (o := m.update(i / fps, elevation(i / fps), {})).completed
+    ]
+    return rep
+
+
+def _held_within(amp: float, tol: float) -> float:
+    """Time a cosine-ramped rep with a 3 s plateau spends within ``tol`` of its peak."""
+    ramp = 1.0 - math.acos(min(max(2 * tol / amp - 1, -1.0), 1.0)) / math.pi
+    return 3.0 + 2 * ramp
+
+
+def test_a_lift_far_bigger_than_usual_gets_the_capped_top_band() -> None:
+    cap = load_builtin("prone_hip_extension").main.hold_tolerance_max
+    assert cap is not None
+    # 40 deg (too high): 4 deg from its peak, not 30 % of 40 deg
+    assert _prone_lift(40.0).hold_s == pytest.approx(_held_within(40.0, cap), abs=0.1)
+    assert _prone_lift(40.0, cap=False).hold_s == pytest.approx(_held_within(40.0, 12.0), abs=0.1)
+    # a usual lift is unchanged by the cap
+    assert _prone_lift(15.0).hold_s == pytest.approx(_held_within(15.0, 4.0), abs=0.1)
+
+
+@pytest.mark.parametrize("noise", [3.0, 6.0])
+def test_a_noisy_signal_widens_the_capped_band_so_the_hold_is_not_cut_short(noise: float) -> None:
+    clean = _prone_lift(40.0).hold_s
+    noisy = _prone_lift(40.0, noise=noise)
+    assert noisy.hold_s >= clean - 0.1
+    assert noisy.hold_s <= _held_within(40.0, 12.0) + 0.1
