@@ -128,7 +128,10 @@ class ExerciseEngine:
             return self._state(t, None, out, {}, events)
         posture = self.posture.update(t, pose)
         self.postures[posture] += 1
-        mism = self._mismatch.update(t, posture, self.spec.position)
+        # the position is judged at rest: at the top of a rep the body can look like another
+        # position for seconds (a clamshell held open, seen from behind, looks supine)
+        at_rest = self.machine.state == "rest"
+        mism = self._mismatch.update(t, posture, self.spec.position) if at_rest else self._mismatch_posture
         if mism != self._mismatch_posture:
             self._mismatch_posture = mism
             if mism is not None:
