@@ -321,6 +321,26 @@ def top_shank_elevation_deg(pose: Pose) -> float:
     return float(np.degrees(np.arcsin(np.clip(-shank[1] / n, -1.0, 1.0)))) if n > 1e-9 else float("nan")
 
 
+@signal(
+    "deg",
+    "top knee's height above the top hip along the image vertical, in metres (via the body's "
+    "image scale) over the world thigh length, as an angle; 0 = knee level with the hip, "
+    "+ = above; side-lying",
+)
+def top_knee_rise_deg(pose: Pose) -> float:
+    # a clamshell lifts the top knee toward the ceiling. Unlike the knee gap this needs only the
+    # top leg: MediaPipe can lose the hidden bottom leg for seconds (seen drawn into the hands
+    # in front of the pelvis, reading as a wide-open knee at rest). Unlike the knee's distance
+    # from the hip-ankle line, it still sees the knee when the top foot lifts too (feet_apart).
+    hip, knee, _ = _LEGS[_top_leg(pose)]
+    scale = px_per_m(pose)
+    thigh = norm(_w(pose, knee) - _w(pose, hip))
+    if scale <= 0 or thigh < 1e-3:
+        return float("nan")
+    rise = float(_p(pose, hip)[1] - _p(pose, knee)[1]) / scale / thigh
+    return float(np.degrees(np.arcsin(np.clip(rise, -1.0, 1.0))))
+
+
 @signal("deg", "knee angle of the top leg (the leg of the higher hip), 2-D (180 = straight)")
 def top_leg_knee_2d_deg(pose: Pose) -> float:
     hip, knee, ankle = _LEGS[_top_leg(pose)]

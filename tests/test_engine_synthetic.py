@@ -9,6 +9,7 @@ from synthetic import PlannedRep, clamshell_points, make_pose, plan, sequence
 
 from hiptrack.engine import ExerciseEngine
 from hiptrack.session import Session, SourceInfo
+from hiptrack.signals import top_knee_rise_deg
 from hiptrack.spec import load_builtin
 from hiptrack.tracking import PersonSelector
 
@@ -160,3 +161,23 @@ def test_end_on_camera_counts_but_does_not_judge_faults() -> None:
     assert len(s.reps) == 4
     assert all(f.code == "hold_short" for f in s.faults)
     assert any("from the feet or the head" in w for w in s.warnings)
+
+
+def test_a_long_hold_that_looks_like_another_position_is_not_a_wrong_position(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Seen from behind, a clamshell held open can read as lying on the back for its whole
+    hold. The position is judged at rest: the coach does not tell a person holding a rep
+    that they are in the wrong position, and the reps still count."""
+    import hiptrack.posture as posture
+
+    monkeypatch.setattr(
+        posture, "classify", lambda pose: "supine" if top_knee_rise_deg(pose) > 15.0 else "side_lying"
+    )
+    engine = ExerciseEngine(load_builtin("clamshell"))
+    positions = []
+    for t, p in sequence(plan(3, hold_s=8.0, rest_s=2.0), 30):
+        state = engine.update(t, p)
+        positions += [e for e in state.events if e.kind == "position"]
+    assert positions == []
+    assert len(engine.session(SourceInfo(path="synthetic")).reps) == 3

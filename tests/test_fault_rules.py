@@ -48,6 +48,7 @@ def one_rep(knee_top: float, foot_top: float) -> list[str]:
     return one_rep_faults(
         "clamshell",
         lambda i, x: {
+            "top_knee_rise_deg": knee_top * x,
             "knee_opening_scaled_deg": knee_top * x,
             "knee_opening_deg": knee_top * x,
             "foot_opening_deg": foot_top * x,

@@ -69,7 +69,9 @@ def _clamshell_rep(spike_at: float | None, fps: int = 30) -> RepResult:
             return 40.0 + (12.0 if spike_at is not None and spike_at <= t < spike_at + 0.1 else 0.0)
         return 20.0 * (1 + math.cos(math.pi * (t - 8)))
 
-    m = RepMachine(load_builtin("clamshell"))
+    spec = load_builtin("clamshell")
+    spec.main.median_s = 0.0  # the spike reaches the machine (a median filter would drop it)
+    m = RepMachine(spec)
     done = [
         out.completed for i in range(12 * fps) if (out := m.update(i / fps, opening(i / fps), {})).completed
     ]

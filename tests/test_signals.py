@@ -9,7 +9,12 @@ from synthetic import clamshell_points, make_pose
 from hiptrack.landmarks import Landmark as L
 from hiptrack.pose import Pose
 from hiptrack.signals import bent_thigh_elevation_deg as thigh
-from hiptrack.signals import thigh_split_best_deg, top_shank_elevation_deg
+from hiptrack.signals import (
+    knee_opening_scaled_deg,
+    thigh_split_best_deg,
+    top_knee_rise_deg,
+    top_shank_elevation_deg,
+)
 
 _LOWER = ("KNEE", "ANKLE", "HEEL", "FOOT_INDEX")
 
@@ -90,3 +95,31 @@ def test_the_lifted_thigh_is_measured_even_when_its_knee_straightens() -> None:
     assert thigh(_prone(175.0, 15.0, 90.0)) == pytest.approx(15.0, abs=0.5)
     # lifted 40 deg with the knee straightening to 170 deg while the resting knee reads 160
     assert thigh(_prone(160.0, 40.0, 170.0)) == pytest.approx(40.0, abs=0.5)
+
+
+def _clamshell(opening_deg: float, bottom_leg_lost: bool) -> Pose:
+    """Clamshell, right leg on top; with ``bottom_leg_lost`` MediaPipe has drawn the hidden
+    bottom leg into the hands in front of the pelvis (its hip still below the top hip)."""
+    points = clamshell_points(opening_deg, top="right")
+    if bottom_leg_lost:
+        points[L.LEFT_HIP] = np.array([405.0, 290.0])
+        points[L.LEFT_KNEE] = np.array([420.0, 350.0])
+        points[L.LEFT_ANKLE] = np.array([470.0, 300.0])
+    return make_pose(points, 0.0)
+
+
+@pytest.mark.parametrize("opening", [0.0, 20.0, 45.0])
+def test_top_knee_rise_follows_the_top_knee_alone(opening: float) -> None:
+    rest = top_knee_rise_deg(_clamshell(0.0, bottom_leg_lost=False))
+    # the synthetic top knee turns about the top hip in the image: the rise is the opening
+    assert top_knee_rise_deg(_clamshell(opening, False)) - rest == pytest.approx(opening, abs=0.01)
+    lost = top_knee_rise_deg(_clamshell(opening, bottom_leg_lost=True))
+    assert lost == pytest.approx(top_knee_rise_deg(_clamshell(opening, False)), abs=0.01)
+
+
+def test_a_lost_bottom_leg_fools_the_knee_gap_but_not_the_knee_rise() -> None:
+    gap_rest = knee_opening_scaled_deg(_clamshell(0.0, bottom_leg_lost=True))
+    assert gap_rest > 20.0  # reads as a knee already well open at rest
+    assert top_knee_rise_deg(_clamshell(0.0, True)) == pytest.approx(
+        top_knee_rise_deg(_clamshell(0.0, False)), abs=0.01
+    )
