@@ -31,6 +31,8 @@ from hiptrack.spec import ExerciseSpec, FaultRule
 
 _PEAK_HOLD_S = 0.5  # a rep's peak level: the highest running median over this window...
 _SPIKE_ALLOWANCE = 0.15  # ...plus this fraction of the hold tolerance (a clean plateau is unchanged)
+_OVERSHOOT_MAX_S = 1.0  # a top this short above a plateau this long (and 3x longer)...
+_PLATEAU_MIN_S = 2.0  # ...one tolerance lower is an overshoot: the plateau is the top
 
 
 def _ramp_phase(p: float) -> float:
@@ -395,26 +397,17 @@ class RepMachine:
         sustained = float(_rolling_median(t, v, _PEAK_HOLD_S).max())
         tol = self._tol(exc, _noise(t, np.array([b.raw for b in self._buf])))
         level = self._top_level(min(peak, sustained + _SPIKE_ALLOWANCE * tol), exc, tol)
-        top = v >= level
         # the top region around the peak, bridging dips shorter than max_dip_s (noise)
         max_dip = self.main.max_dip_s
-        a = b = ip
-        while True:
-            left = np.nonzero(top[:a])[0]
-            if left.size and t[a] - t[left[-1]] <= max_dip:
-                a = int(left[-1])
-                while a > 0 and top[a - 1]:
-                    a -= 1
-                continue
-            break
-        while True:
-            right = np.nonzero(top[b + 1 :])[0]
-            if right.size and t[b + 1 + right[0]] - t[b] <= max_dip:
-                b = b + 1 + int(right[0])
-                while b < len(v) - 1 and top[b + 1]:
-                    b += 1
-                continue
-            break
+        a, b = _region(t, v >= level, ip, max_dip)
+        if t[b] - t[a] < _OVERSHOOT_MAX_S:
+            # MediaPipe can overshoot the end of a fast rise: a bump under a second long above a
+            # plateau that lasts seconds one tolerance lower. The plateau is the top, then.
+            a2, b2 = _region(t, v >= level - tol, ip, max_dip)
+            if t[b2] - t[a2] >= max(_PLATEAU_MIN_S, 3.0 * (t[b] - t[a])):
+                plateau = float(np.median(v[a2 : b2 + 1]))
+                level = self._top_level(plateau + _SPIKE_ALLOWANCE * tol, exc, tol)
+                a, b = _region(t, v >= level, ip, max_dip)
         hold_start = _cross(t, v, a - 1, a, level) if a > 0 else float(t[a])
         hold_end = _cross(t, v, b, b + 1, level) if b < len(v) - 1 else float(t[b])
         # rise: 10 % and 90 % crossings before the peak, extrapolated to the foot of the ramp
@@ -497,6 +490,31 @@ def _rolling_median(
     lo = np.searchsorted(t, t - window_s / 2)
     hi = np.searchsorted(t, t + window_s / 2, side="right")
     return np.array([np.median(v[i:j]) for i, j in zip(lo, hi, strict=True)])
+
+
+def _region(
+    t: npt.NDArray[np.float64], above: npt.NDArray[np.bool_], i: int, max_dip: float
+) -> tuple[int, int]:
+    """First and last index of the run of ``above`` around index ``i``, bridging gaps
+    shorter than ``max_dip`` seconds (``i`` itself is part of the run)."""
+    a = b = i
+    while True:
+        left = np.nonzero(above[:a])[0]
+        if left.size and t[a] - t[left[-1]] <= max_dip:
+            a = int(left[-1])
+            while a > 0 and above[a - 1]:
+                a -= 1
+            continue
+        break
+    while True:
+        right = np.nonzero(above[b + 1 :])[0]
+        if right.size and t[b + 1 + right[0]] - t[b] <= max_dip:
+            b = b + 1 + int(right[0])
+            while b < len(above) - 1 and above[b + 1]:
+                b += 1
+            continue
+        break
+    return a, b
 
 
 def _finite_median(x: npt.NDArray[np.float64]) -> float:

@@ -171,3 +171,26 @@ def test_one_or_two_frame_glitches_at_the_top_do_not_split_an_abduction_rep(fps:
     reps = [o.completed for i in range(10 * fps) if (o := m.update(i / fps, abduction(i), {})).completed]
     (rep,) = reps
     assert rep.hold_s == pytest.approx(3.0 + 2 * 0.27, abs=0.25)
+
+
+@pytest.mark.parametrize("fps", [15, 30, 60])
+def test_an_overshoot_at_the_end_of_a_fast_rise_does_not_cut_the_hold_short(fps: int) -> None:
+    # MediaPipe can overshoot the end of a fast opening: up to 8 deg above the plateau, back
+    # down over 0.6 s, then 4 s held flat at 30 deg
+    def opening(t: float) -> float:
+        if t < 2 or t > 8.0:
+            return 0.0
+        if t < 2.4:
+            return 19.0 * (1 - math.cos(math.pi * (t - 2) / 0.4))
+        if t < 3.0:
+            return 38.0 - 8.0 * (1 - math.cos(math.pi * (t - 2.4) / 0.6)) / 2
+        if t <= 7.2:
+            return 30.0
+        return 15.0 * (1 + math.cos(math.pi * (t - 7.2) / 0.8))
+
+    m = RepMachine(load_builtin("clamshell"))
+    (rep,) = [
+        o.completed for i in range(10 * fps) if (o := m.update(i / fps, opening(i / fps), {})).completed
+    ]
+    # within 3 deg of the plateau: from 2.26 s on the rise, through the bump, to 7.4 s
+    assert rep.hold_s == pytest.approx(5.1, abs=0.35)
