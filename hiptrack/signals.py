@@ -27,8 +27,12 @@ thigh_split_best_deg         deg   the larger of the image and the world angle (
                                    stretch: front views overlap the thighs in the image)
 abduction_deg                deg   elevation of the more lifted leg (hip->ankle) above the trunk
                                    line (shoulders->hips); 0 = leg continues the trunk line
-top_leg_abduction_deg        deg   the same for the top leg (the leg of the higher hip)
+top_leg_abduction_deg        deg   the same for the top leg: from the higher hip to the higher
+                                   of the lifted lower leg's knee and ankle (lower-leg labels
+                                   swap from behind; a bent knee drops the ankle)
 top_leg_knee_2d_deg          deg   knee angle of the top leg, image (180 = straight)
+top_knee_rise_deg            deg   top knee's height above the top hip (image vertical, metres
+                                   over the thigh length) as an angle (clamshell)
 top_shank_elevation_deg      deg   elevation of the top shank (knees' midpoint -> higher ankle)
                                    above the horizontal, world (positive = foot above the knees;
                                    reverse clamshell; needs no left/right labels)
@@ -298,10 +302,25 @@ def _top_leg(pose: Pose) -> int:
 
 @signal(
     "deg",
-    "elevation of the top leg (hip->ankle; the leg of the higher hip) above the trunk line, 2-D; side-lying",
+    "elevation of the top leg above the trunk line, 2-D: from the higher hip to the higher of the "
+    "lifted lower leg's knee and ankle; side-lying",
 )
 def top_leg_abduction_deg(pose: Pose) -> float:
-    return _leg_elevations(pose, 2)[_top_leg(pose)]
+    hip = _p(pose, _LEGS[_top_leg(pose)][0])
+    _, knee, ankle = _LEGS[_lifted_lower_leg(pose)]
+    trunk = _trunk_2d(pose)
+    return max(elevation_deg(_p(pose, ankle) - hip, trunk), elevation_deg(_p(pose, knee) - hip, trunk))
+
+
+def _lifted_lower_leg(pose: Pose) -> int:
+    """Index into _LEGS of the lower leg (knee, ankle) whose ankle is the higher above the trunk
+    line, seen from the top hip. Seen from behind MediaPipe swaps the lower legs' labels from
+    frame to frame while the hips keep theirs: the top hip's own label then names the bottom
+    foot half the time, while the lifted foot is always the higher one."""
+    hip = _p(pose, _LEGS[_top_leg(pose)][0])
+    trunk = _trunk_2d(pose)
+    e = [elevation_deg(_p(pose, leg[2]) - hip, trunk) for leg in _LEGS]
+    return 0 if e[0] >= e[1] else 1
 
 
 @signal(
@@ -341,9 +360,10 @@ def top_knee_rise_deg(pose: Pose) -> float:
     return float(np.degrees(np.arcsin(np.clip(rise, -1.0, 1.0))))
 
 
-@signal("deg", "knee angle of the top leg (the leg of the higher hip), 2-D (180 = straight)")
+@signal("deg", "knee angle of the top leg (higher hip, lifted lower leg), 2-D (180 = straight)")
 def top_leg_knee_2d_deg(pose: Pose) -> float:
-    hip, knee, ankle = _LEGS[_top_leg(pose)]
+    hip = _LEGS[_top_leg(pose)][0]
+    _, knee, ankle = _LEGS[_lifted_lower_leg(pose)]
     return joint_angle(_p(pose, hip), _p(pose, knee), _p(pose, ankle))
 
 

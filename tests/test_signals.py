@@ -13,6 +13,8 @@ from hiptrack.signals import (
     knee_opening_scaled_deg,
     thigh_split_best_deg,
     top_knee_rise_deg,
+    top_leg_abduction_deg,
+    top_leg_knee_2d_deg,
     top_shank_elevation_deg,
 )
 
@@ -122,4 +124,46 @@ def test_a_lost_bottom_leg_fools_the_knee_gap_but_not_the_knee_rise() -> None:
     assert gap_rest > 20.0  # reads as a knee already well open at rest
     assert top_knee_rise_deg(_clamshell(0.0, True)) == pytest.approx(
         top_knee_rise_deg(_clamshell(0.0, False)), abs=0.01
+    )
+
+
+def _abduction(lift_deg: float, knee_bend_deg: float = 0.0, swap_lower_legs: bool = False) -> Pose:
+    """Side-lying (right leg on top), the top leg lifted ``lift_deg`` above the trunk line,
+    its knee bent ``knee_bend_deg`` (the shank dropping back toward the floor)."""
+    points = clamshell_points(0.0, top="right")
+    hip = points[L.RIGHT_HIP]
+    trunk = hip - (points[L.RIGHT_SHOULDER] + points[L.LEFT_SHOULDER]) / 2
+    trunk = trunk / np.linalg.norm(trunk)
+
+    def up(v: np.ndarray, deg: float) -> np.ndarray:  # rotate toward image-up
+        a = np.radians(deg)
+        return np.array([v[0] * np.cos(a) + v[1] * np.sin(a), -v[0] * np.sin(a) + v[1] * np.cos(a)])
+
+    thigh = up(trunk, lift_deg) * 160.0
+    points[L.RIGHT_KNEE] = hip + thigh
+    points[L.RIGHT_ANKLE] = points[L.RIGHT_KNEE] + up(thigh / 160.0, -knee_bend_deg) * 150.0
+    if swap_lower_legs:  # seen from behind: the lower legs' labels swap, the hips' do not
+        for part in _LOWER:
+            a, b = L[f"LEFT_{part}"], L[f"RIGHT_{part}"]
+            points[a], points[b] = points[b], points[a]
+    return make_pose(points, 0.0)
+
+
+@pytest.mark.parametrize("swap", [False, True])
+@pytest.mark.parametrize("lift", [0.0, 30.0, 60.0])
+def test_top_leg_abduction_ignores_swapped_lower_leg_labels(lift: float, swap: bool) -> None:
+    trunk_line = top_leg_abduction_deg(_abduction(lift, swap_lower_legs=swap))
+    assert trunk_line == pytest.approx(top_leg_abduction_deg(_abduction(lift)), abs=0.5)
+    assert top_leg_abduction_deg(_abduction(30.0, swap_lower_legs=swap)) - top_leg_abduction_deg(
+        _abduction(0.0, swap_lower_legs=swap)
+    ) == pytest.approx(30.0, abs=0.5)
+
+
+def test_a_bent_top_knee_does_not_hide_the_lift() -> None:
+    # the bent knee drops the ankle: the thigh still shows the leg's lift
+    straight = top_leg_abduction_deg(_abduction(35.0))
+    bent = top_leg_abduction_deg(_abduction(35.0, knee_bend_deg=45.0))
+    assert bent == pytest.approx(straight, abs=0.5)
+    assert top_leg_knee_2d_deg(_abduction(35.0, knee_bend_deg=45.0, swap_lower_legs=True)) == pytest.approx(
+        135.0, abs=0.5
     )
