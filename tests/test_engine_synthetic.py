@@ -181,3 +181,17 @@ def test_a_long_hold_that_looks_like_another_position_is_not_a_wrong_position(
         positions += [e for e in state.events if e.kind == "position"]
     assert positions == []
     assert len(engine.session(SourceInfo(path="synthetic")).reps) == 3
+
+
+def test_a_position_never_recognised_counts_nothing_and_says_where_to_put_the_camera(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """From the feet, a side-lying body can look like no position at all: nothing is counted
+    (the start position is never confirmed), and the session says why and what to do."""
+    import hiptrack.posture as posture
+
+    monkeypatch.setattr(posture, "classify", lambda pose: "unknown")
+    s = run(sequence(plan(3), 30))
+    assert s.reps == []
+    (warning,) = [w for w in s.warnings if "never recognised" in w]
+    assert "lying on one side" in warning and load_builtin("clamshell").camera_tip in warning
