@@ -59,6 +59,7 @@ trunk_depth_ratio            ratio how much the trunk points at the camera (1 = 
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -175,14 +176,21 @@ _SCALE_SEGMENTS = (
 )
 
 
+_SCALE_PAIRS = tuple((int(a), int(b)) for a, b in _SCALE_SEGMENTS)
+
+
 def px_per_m(pose: Pose) -> float:
     """Image scale near the body: the largest pixels-per-metre ratio over the long segments
-    (the segment most parallel to the image is the least foreshortened)."""
+    (the segment most parallel to the image is the least foreshortened); 0 if none is known."""
+    # plain floats: for 8 segments this is 2-3x faster than NumPy, and it runs for every frame
+    world, image = pose.world_m.tolist(), pose.xy_px.tolist()
     best = 0.0
-    for a, b in _SCALE_SEGMENTS:
-        m = norm(_w(pose, a) - _w(pose, b))
-        if m > 0.05:
-            best = max(best, norm(_p(pose, a) - _p(pose, b)) / m)
+    for a, b in _SCALE_PAIRS:
+        metres = math.dist(world[a], world[b])
+        if metres > 0.05:  # False for NaN
+            ratio = math.dist(image[a], image[b]) / metres
+            if ratio > best:  # False for NaN
+                best = ratio
     return best
 
 
