@@ -144,7 +144,9 @@ class _Rest:
     def main(self) -> float | None:
         if not self.samples:
             return None
-        return float(np.median([s.v for s in self.samples]))
+        # every frame: statistics.median, the same value as np.median on these finite samples
+        # (the machine keeps only finite main values) at a fraction of the cost
+        return float(statistics.median([s.v for s in self.samples]))
 
     def of(self, name: str) -> float:
         vals = [s.f.get(name, math.nan) for s in self.samples]
