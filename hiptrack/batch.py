@@ -66,7 +66,11 @@ def add_batch_options(p: argparse.ArgumentParser) -> None:
     g = p.add_argument_group("folders (when VIDEO is a folder)")
     g.add_argument("--jobs", "-j", type=int, default=None, metavar="N", help="clips analysed at once")
     g.add_argument(
-        "--out-dir", type=Path, metavar="OUT", help=f"where results go (default: DIR/{DEFAULT_OUT})"
+        "--out-dir",
+        type=Path,
+        metavar="OUT",
+        help=f"where results go, named after each clip (default for a folder: DIR/{DEFAULT_OUT}); "
+        "also for one video: its session JSON and the other outputs asked for",
     )
 
 

@@ -44,6 +44,15 @@ def test_replayed_track_writes_the_stable_session_json(tmp_path: Path, capsys) -
     assert "left" in table and "5" in table
 
 
+def test_one_video_with_out_dir_puts_its_results_there(tmp_path: Path) -> None:
+    out_dir = tmp_path / "results"  # created, as for a folder of clips
+    argv = ["analyze", str(SAMPLES / "dev_rcs_1.mp4"), "-e", "reverse_clamshell", "-q"]
+    argv += ["--from-track", str(TRACKS / "dev_rcs_1.full.npz"), "--out-dir", str(out_dir)]
+    assert main([*argv, "--csv", "anything.csv"]) == 0
+    assert sorted(p.name for p in out_dir.iterdir()) == ["dev_rcs_1.csv", "dev_rcs_1.json"]
+    assert len(json.loads((out_dir / "dev_rcs_1.json").read_text())["reps"]) == 5
+
+
 def test_stretch_gives_holds_and_no_reps(tmp_path: Path) -> None:
     out = tmp_path / "s.json"
     main(

@@ -49,11 +49,27 @@ def register(sub: Any) -> None:
     p.set_defaults(func=run)
 
 
+def _into_out_dir(args: argparse.Namespace) -> argparse.Namespace:
+    """One video with ``--out-dir``: results go there as for a folder of clips, named after the
+    clip (the session JSON always, and each other output asked for)."""
+    from hiptrack.batch import clip_args, output_stems
+
+    video, out_dir = Path(args.video), Path(args.out_dir)
+    if not out_dir.exists() and out_dir.parent.is_dir():
+        out_dir.mkdir()
+    check_output_folder(out_dir, "--out-dir")
+    ns = clip_args(args, video, output_stems([video])[video], out_dir)
+    ns.update(quiet=args.quiet, exercise=args.exercise)
+    return argparse.Namespace(**ns)
+
+
 def run(args: argparse.Namespace) -> int:
     if Path(args.video).is_dir() and args.from_track is None:
         from hiptrack.batch import run_batch
 
         return run_batch(args)
+    if args.out_dir is not None:
+        args = _into_out_dir(args)
     spec = resolve_spec(args.exercise, args.spec)
     for out, option in ((args.json, "--json"), (args.track, "--track")):
         if out is not None:
