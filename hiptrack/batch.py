@@ -147,6 +147,13 @@ class ClipJob:
     args: dict[str, Any]
 
 
+def prepare_out_dir(out_dir: Path) -> None:
+    """Create ``--out-dir`` if its parent exists; a clear error if it cannot be written."""
+    if not out_dir.exists() and out_dir.parent.is_dir():
+        out_dir.mkdir()
+    check_output_folder(out_dir, "--out-dir")
+
+
 def clip_args(args: argparse.Namespace, video: Path, stem: str, out_dir: Path) -> dict[str, Any]:
     """The arguments of ``analyze VIDEO`` for one clip: outputs redirected to ``out_dir/stem*``."""
     ns = dict(vars(args))
@@ -292,9 +299,7 @@ def run_batch(args: argparse.Namespace) -> int:
         raise HiptrackError(
             f"No videos in {folder} (looked for {', '.join(VIDEO_SUFFIXES)}). Pass a folder of clips."
         )
-    if not out_dir.exists() and out_dir.parent.is_dir():
-        out_dir.mkdir()
-    check_output_folder(out_dir, "--out-dir")
+    prepare_out_dir(out_dir)
     stems = output_stems(videos)
     jobs: list[ClipJob] = []
     early: list[ClipResult] = []

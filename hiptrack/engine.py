@@ -115,7 +115,7 @@ class ExerciseEngine:
         self._in_position = False
         self._depth: deque[tuple[float, float]] = deque()
         self._end_on_warned = False
-        self._frames_in_position = 0
+        self._ever_in_position = False
 
     # -- per frame ----------------------------------------------------------------------------
     def update(self, t_ms: float, pose: Pose | None) -> FrameState:
@@ -139,7 +139,7 @@ class ExerciseEngine:
                 events.append(Event("position", t, mism))
         in_pos = coarse(posture) == self._required_coarse or (posture == "unknown" and self._in_position)
         self._in_position = in_pos and mism is None
-        self._frames_in_position += self._in_position
+        self._ever_in_position |= self._in_position
         self._update_side(t, pose, events)
         self._update_view(t, pose)
         sig = signals.compute(pose, self.spec.signal_names)
@@ -348,7 +348,7 @@ class ExerciseEngine:
                 f"{LABELS.get(other, other)} for most of the video. Check --exercise, or "
                 f"see `hiptrack setup {self.spec.id}` for the start position."
             )
-        if self.frames_with_person and not self._frames_in_position and other is None:
+        if self.frames_with_person and not self._ever_in_position and other is None:
             warnings.append(
                 f"The start position ({LABELS[self.spec.position]}) was never recognised, so "
                 "nothing was counted: the camera may look along the body (from the feet or the "

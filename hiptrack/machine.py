@@ -34,6 +34,7 @@ _PEAK_HOLD_S = 0.5  # a rep's peak level: the highest running median over this w
 _SPIKE_ALLOWANCE = 0.15  # ...plus this fraction of the hold tolerance (a clean plateau is unchanged)
 _OVERSHOOT_MAX_S = 1.0  # a top this short above a plateau this long (and 3x longer)...
 _PLATEAU_MIN_S = 2.0  # ...one tolerance lower is an overshoot: the plateau is the top
+_NOISE_K = 3.0  # a capped top band narrower than this many noise sigmas would cut holds short
 
 
 def _ramp_phase(p: float) -> float:
@@ -400,7 +401,9 @@ class RepMachine:
         # not from its single highest sample: a noise spike on the plateau would raise the
         # level and cut the hold short
         sustained = float(_rolling_median(t, v, _PEAK_HOLD_S).max())
-        tol = self._tol(exc, _noise(t, np.array([b.raw for b in self._buf])))
+        # the noise only matters where the spec caps the band (hold_tolerance_max)
+        capped = self.main.hold_tolerance_max is not None
+        tol = self._tol(exc, _noise(t, np.array([b.raw for b in self._buf])) if capped else 0.0)
         level = self._top_level(min(peak, sustained + _SPIKE_ALLOWANCE * tol), exc, tol)
         # the top region around the peak, bridging dips shorter than max_dip_s (noise)
         max_dip = self.main.max_dip_s
@@ -473,9 +476,6 @@ class RepMachine:
                 if rule.broken(held[1], reference):
                     found.append((rule.code, held[0], held[1]))
         return found, measures
-
-
-_NOISE_K = 3.0  # a top band narrower than this many noise sigmas would cut holds short
 
 
 def _noise(t: npt.NDArray[np.float64], raw: npt.NDArray[np.float64]) -> float:

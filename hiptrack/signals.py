@@ -65,7 +65,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from hiptrack.geometry import Vec, angle_between, elevation_deg, joint_angle, norm
+from hiptrack.geometry import Vec, angle_between, cross3, elevation_deg, joint_angle, norm
 from hiptrack.landmarks import Landmark as L
 from hiptrack.pose import Pose
 
@@ -132,11 +132,6 @@ def _leg_elevations(pose: Pose, distal: int) -> list[float]:
     return [elevation_deg(_p(pose, leg[distal]) - _p(pose, leg[0]), trunk) for leg in _LEGS]
 
 
-def _cross3(u: Vec, v: Vec) -> Vec:
-    """Cross product of two 3-vectors; np.cross costs ~50 us on vectors this small."""
-    return np.array([u[1] * v[2] - u[2] * v[1], u[2] * v[0] - u[0] * v[2], u[0] * v[1] - u[1] * v[0]])
-
-
 def _roll_deg(pose: Pose, a: L, b: L) -> float:
     """Direction of the a-b line about the trunk axis, world, modulo 180 deg."""
     axis = _mid(pose, L.LEFT_SHOULDER, L.RIGHT_SHOULDER, True) - _mid(pose, L.LEFT_HIP, L.RIGHT_HIP, True)
@@ -151,7 +146,7 @@ def _roll_deg(pose: Pose, a: L, b: L) -> float:
     if norm(ref) < 1e-6:
         ref = np.array([1.0, 0.0, 0.0]) - axis[0] * axis
     ref = ref / norm(ref)
-    ref2 = _cross3(axis, ref)
+    ref2 = cross3(axis, ref)
     ang = float(np.degrees(np.arctan2(np.dot(line, ref2), np.dot(line, ref))))
     return ang % 180.0
 
@@ -319,21 +314,20 @@ def _top_leg(pose: Pose) -> int:
     "lifted lower leg's knee and ankle; side-lying",
 )
 def top_leg_abduction_deg(pose: Pose) -> float:
-    hip = _p(pose, _LEGS[_top_leg(pose)][0])
-    _, knee, ankle = _LEGS[_lifted_lower_leg(pose)]
-    trunk = _trunk_2d(pose)
+    hip, trunk, (_, knee, ankle) = _top_hip_and_lifted_leg(pose)
     return max(elevation_deg(_p(pose, ankle) - hip, trunk), elevation_deg(_p(pose, knee) - hip, trunk))
 
 
-def _lifted_lower_leg(pose: Pose) -> int:
-    """Index into _LEGS of the lower leg (knee, ankle) whose ankle is the higher above the trunk
-    line, seen from the top hip. Seen from behind MediaPipe swaps the lower legs' labels from
-    frame to frame while the hips keep theirs: the top hip's own label then names the bottom
-    foot half the time, while the lifted foot is always the higher one."""
+def _top_hip_and_lifted_leg(pose: Pose) -> tuple[Vec, Vec, tuple[L, L, L]]:
+    """The top hip (image), the trunk line (image) and the leg (from _LEGS) whose ankle is the
+    higher above the trunk line seen from the top hip. Only its knee and ankle are used: seen
+    from behind MediaPipe swaps the lower legs' labels from frame to frame while the hips keep
+    theirs, so the top hip's own label names the bottom foot half the time, while the lifted
+    foot is always the higher one."""
     hip = _p(pose, _LEGS[_top_leg(pose)][0])
     trunk = _trunk_2d(pose)
     e = [elevation_deg(_p(pose, leg[2]) - hip, trunk) for leg in _LEGS]
-    return 0 if e[0] >= e[1] else 1
+    return hip, trunk, _LEGS[0 if e[0] >= e[1] else 1]
 
 
 @signal(
@@ -375,9 +369,8 @@ def top_knee_rise_deg(pose: Pose) -> float:
 
 @signal("deg", "knee angle of the top leg (higher hip, lifted lower leg), 2-D (180 = straight)")
 def top_leg_knee_2d_deg(pose: Pose) -> float:
-    hip = _LEGS[_top_leg(pose)][0]
-    _, knee, ankle = _LEGS[_lifted_lower_leg(pose)]
-    return joint_angle(_p(pose, hip), _p(pose, knee), _p(pose, ankle))
+    hip, _, (_, knee, ankle) = _top_hip_and_lifted_leg(pose)
+    return joint_angle(hip, _p(pose, knee), _p(pose, ankle))
 
 
 @signal("deg", "shoulder-hip-knee angle, mean of both sides (180 = straight line)")

@@ -52,12 +52,10 @@ def register(sub: Any) -> None:
 def _into_out_dir(args: argparse.Namespace) -> argparse.Namespace:
     """One video with ``--out-dir``: results go there as for a folder of clips, named after the
     clip (the session JSON always, and each other output asked for)."""
-    from hiptrack.batch import clip_args, output_stems
+    from hiptrack.batch import clip_args, output_stems, prepare_out_dir
 
     video, out_dir = Path(args.video), Path(args.out_dir)
-    if not out_dir.exists() and out_dir.parent.is_dir():
-        out_dir.mkdir()
-    check_output_folder(out_dir, "--out-dir")
+    prepare_out_dir(out_dir)
     ns = clip_args(args, video, output_stems([video])[video], out_dir)
     ns.update(quiet=args.quiet, exercise=args.exercise)
     return argparse.Namespace(**ns)
