@@ -9,11 +9,13 @@ from __future__ import annotations
 
 import math
 import random
+from collections.abc import Callable
 
 import pytest
+from synthetic import PlannedRep, curve
 
 from hiptrack.machine import RepMachine, RepResult
-from hiptrack.spec import load_builtin
+from hiptrack.spec import ExerciseSpec, load_builtin
 
 
 def feed(values: list[tuple[float, float]]) -> list[RepResult]:
@@ -21,6 +23,21 @@ def feed(values: list[tuple[float, float]]) -> list[RepResult]:
     done = [out.completed for t, v in values if (out := m.update(t, v, {})).completed is not None]
     last = m.finish()
     return done + ([last] if last is not None else [])
+
+
+def completed_reps(
+    spec: ExerciseSpec, value_at: Callable[[int], float], seconds: float, fps: int
+) -> list[RepResult]:
+    """The reps a machine for ``spec`` completes when fed ``value_at(frame)`` at ``fps``."""
+    m = RepMachine(spec)
+    return [
+        o.completed for i in range(int(seconds * fps)) if (o := m.update(i / fps, value_at(i), {})).completed
+    ]
+
+
+def one_rep(t: float, amp: float, hold_s: float) -> float:
+    """A rep from 0: 1 s cosine rise from 2 s to ``amp``, held ``hold_s``, 1 s cosine fall."""
+    return curve(t, [PlannedRep(2.0, 1.0, hold_s, 1.0, amp)])
 
 
 @pytest.mark.parametrize("fps", [15, 30, 60])
@@ -60,22 +77,15 @@ def _clamshell_rep(spike_at: float | None, fps: int = 30) -> RepResult:
     """Knee opening: rest 0 deg, 1 s rise to 40 deg, 5 s hold, 1 s lowering; optionally a
     0.1 s, 12 deg spike on the plateau (a landmark glitch that survives the smoothing)."""
 
-    def opening(t: float) -> float:
-        if t < 2 or t > 9:
-            return 0.0
-        if t < 3:
-            return 20.0 * (1 - math.cos(math.pi * (t - 2)))
-        if t <= 8:
-            return 40.0 + (12.0 if spike_at is not None and spike_at <= t < spike_at + 0.1 else 0.0)
-        return 20.0 * (1 + math.cos(math.pi * (t - 8)))
+    def opening(i: int) -> float:
+        t = i / fps
+        return one_rep(t, 40.0, 5.0) + (
+            12.0 if spike_at is not None and spike_at <= t < spike_at + 0.1 else 0.0
+        )
 
     spec = load_builtin("clamshell")
     spec.main.median_s = 0.0  # the spike reaches the machine (a median filter would drop it)
-    m = RepMachine(spec)
-    done = [
-        out.completed for i in range(12 * fps) if (out := m.update(i / fps, opening(i / fps), {})).completed
-    ]
-    (rep,) = done
+    (rep,) = completed_reps(spec, opening, 12, fps)
     return rep
 
 
@@ -103,24 +113,13 @@ def _prone_lift(amp: float, noise: float = 0.0, fps: int = 30, cap: bool = True)
     Gaussian landmark noise of sigma ``noise`` deg (seeded)."""
     rng = random.Random(7)
 
-    def elevation(t: float) -> float:
-        if t < 2 or t > 7:
-            v = 10.0
-        elif t < 3:
-            v = 10.0 + amp / 2 * (1 - math.cos(math.pi * (t - 2)))
-        elif t <= 6:
-            v = 10.0 + amp
-        else:
-            v = 10.0 + amp / 2 * (1 + math.cos(math.pi * (t - 6)))
-        return v + (rng.gauss(0.0, noise) if noise else 0.0)
+    def elevation(i: int) -> float:
+        return 10.0 + one_rep(i / fps, amp, 3.0) + (rng.gauss(0.0, noise) if noise else 0.0)
 
     spec = load_builtin("prone_hip_extension")
     if not cap:
         spec.main.hold_tolerance_max = None
-    m = RepMachine(spec)
-    (rep,) = [
-        o.completed for i in range(10 * fps) if (o := m.update(i / fps, elevation(i / fps), {})).completed
-    ]
+    (rep,) = completed_reps(spec, elevation, 10, fps)
     return rep
 
 
@@ -155,21 +154,12 @@ def test_one_or_two_frame_glitches_at_the_top_do_not_split_an_abduction_rep(fps:
     glitches = [(3.3, 1), (3.8, 2), (4.4, 1), (4.6, 1), (5.2, 2)]
 
     def abduction(i: int) -> float:
-        t = i / fps
         for at, frames in glitches:
             if round(at * fps) <= i < round(at * fps) + frames:
                 return -8.0
-        if t < 2 or t > 7:
-            return -8.0
-        if t < 3:
-            return -8.0 + 20.0 * (1 - math.cos(math.pi * (t - 2)))
-        if t <= 6:
-            return 32.0
-        return -8.0 + 20.0 * (1 + math.cos(math.pi * (t - 6)))
+        return -8.0 + one_rep(i / fps, 40.0, 3.0)
 
-    m = RepMachine(load_builtin("sidelying_hip_abduction"))
-    reps = [o.completed for i in range(10 * fps) if (o := m.update(i / fps, abduction(i), {})).completed]
-    (rep,) = reps
+    (rep,) = completed_reps(load_builtin("sidelying_hip_abduction"), abduction, 10, fps)
     assert rep.hold_s == pytest.approx(3.0 + 2 * 0.27, abs=0.25)
 
 
@@ -188,9 +178,6 @@ def test_an_overshoot_at_the_end_of_a_fast_rise_does_not_cut_the_hold_short(fps:
             return 30.0
         return 15.0 * (1 + math.cos(math.pi * (t - 7.2) / 0.8))
 
-    m = RepMachine(load_builtin("clamshell"))
-    (rep,) = [
-        o.completed for i in range(10 * fps) if (o := m.update(i / fps, opening(i / fps), {})).completed
-    ]
+    (rep,) = completed_reps(load_builtin("clamshell"), lambda i: opening(i / fps), 10, fps)
     # within 3 deg of the plateau: from 2.26 s on the rise, through the bump, to 7.4 s
     assert rep.hold_s == pytest.approx(5.1, abs=0.35)
