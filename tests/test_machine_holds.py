@@ -99,11 +99,16 @@ def test_a_spike_on_the_plateau_does_not_cut_the_hold_short(spike_at: float) -> 
     assert spiked.peak_value > clean.peak_value  # the spike is still the rep's highest value
 
 
-def test_a_wobble_under_a_second_does_not_end_a_stretch_hold() -> None:
-    # held 4-12 s, with a 0.8 s wobble at 7 s
+@pytest.mark.parametrize("wobble_s", [0.8, 3.0])
+def test_a_wobble_that_does_not_go_back_to_rest_does_not_end_a_stretch_hold(
+    wobble_s: float,
+) -> None:
+    # held 4-12 s, with a wobble 5 deg out of the stretch from 7 s (a 3 s one: the thigh split
+    # seen obliquely wobbles that long on real-looking clips, e.g. while the trunk leans)
     fps = 30
-    (hold,) = feed([(i / fps, lunge(i / fps, 12.0, wobble=(7.0, 7.8))) for i in range(18 * fps)])
-    assert load_builtin("hip_flexor_stretch").main.max_dip_s >= 0.8
+    wobble = (7.0, 7.0 + wobble_s)
+    (hold,) = feed([(i / fps, lunge(i / fps, 12.0, wobble=wobble)) for i in range(18 * fps)])
+    assert load_builtin("hip_flexor_stretch").main.max_dip_s >= wobble_s
     assert hold.hold_start_s == pytest.approx(4.0, abs=0.6)
     assert hold.hold_end_s == pytest.approx(12.0, abs=0.6)
 
