@@ -116,6 +116,12 @@ class ExerciseEngine:
         self._depth: deque[tuple[float, float]] = deque()
         self._end_on_warned = False
         self._ever_in_position = False
+        self.main_signal = spec.main.signal  # the main signal now in use (see _choose_main)
+        self.main_signals_used: list[str] = [spec.main.signal]
+        # with a deep_view_signal, a second machine follows it all along, so that whichever is
+        # chosen has seen the rest before the rep (see _choose_main)
+        deep = spec.main.deep_view_signal
+        self._shadow: tuple[str, RepMachine] | None = (deep, RepMachine(spec)) if deep else None
 
     # -- per frame ----------------------------------------------------------------------------
     def update(self, t_ms: float, pose: Pose | None) -> FrameState:
@@ -125,6 +131,8 @@ class ExerciseEngine:
             pose = self.smoother(pose)
         self._tick(t, pose, events)
         if pose is None:
+            if self._shadow is not None:
+                self._shadow[1].update(t, None, {})
             out = self.machine.update(t, None, {})
             return self._state(t, None, out, {}, events)
         posture = self.posture.update(t, pose)
@@ -146,7 +154,11 @@ class ExerciseEngine:
         # the start position gates the start of a rep; a rep under way is followed to its end
         # (a big lift can make the body look like another position for a moment)
         counting = self._in_position or self.machine.state != "rest"
-        main = sig.get(self.spec.main.signal) if counting else None
+        if self._shadow is not None:
+            self._choose_main()
+            name, shadow = self._shadow
+            shadow.update(t, sig.get(name) if counting else None, sig)
+        main = sig.get(self.main_signal) if counting else None
         if self.machine.state == "rest" and main is not None:
             self._rep_side = self.side
         out = self.machine.update(t, main, sig)
@@ -187,6 +199,8 @@ class ExerciseEngine:
         ):
             self.side = best
             self.machine.reset()
+            if self._shadow is not None:
+                self._shadow[1].reset()
             events.append(Event("side", t, best))
 
     def finish(self) -> list[Event]:
@@ -196,6 +210,20 @@ class ExerciseEngine:
         if res is not None and self._last_t is not None:
             self._handle(self._last_t, MachineOutput("rest", None, None, completed=res), events)
         return events
+
+    def _choose_main(self) -> None:
+        """Count the spec's deep_view_signal while the camera looks along the body, the main
+        signal otherwise. The two machines swap only while the counting one is at rest; the
+        other has followed its own signal all along, so it knows its rest value."""
+        assert self._shadow is not None
+        want = self.spec.main.deep_view_signal if self.view_too_deep() else self.spec.main.signal
+        if want == self.main_signal or self.machine.state != "rest":
+            return
+        name, shadow = self._shadow
+        self._shadow = (self.main_signal, self.machine)
+        self.main_signal, self.machine = name, shadow
+        if name not in self.main_signals_used:
+            self.main_signals_used.append(name)
 
     def _update_view(self, t: float, pose: Pose) -> None:
         r = signals.trunk_depth_ratio(pose)
@@ -268,6 +296,7 @@ class ExerciseEngine:
                 rom=round(res.rom, 2),
                 peak_value=round(res.peak_value, 2),
                 unit=self.spec.unit,
+                signal=self.main_signal,
                 faults=codes,
             )
             self.reps.append(rep)

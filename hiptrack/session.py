@@ -53,6 +53,11 @@ class Rep(_Model):
     rom: float = Field(description="range of motion: peak minus rest value of the main signal")
     peak_value: float = Field(description="main signal at the peak")
     unit: str = Field("deg", description="unit of rom and peak_value")
+    signal: str = Field(
+        "",
+        description="the signal rom and peak_value are measured on: the spec's main signal, or "
+        "its deep_view_signal when the camera looked along the body",
+    )
     faults: list[str] = Field(default_factory=list, description="fault codes seen during the rep")
 
 

@@ -367,6 +367,25 @@ def top_knee_rise_deg(pose: Pose) -> float:
     return float(np.degrees(np.arcsin(np.clip(rise, -1.0, 1.0))))
 
 
+@signal(
+    "deg",
+    "height of the higher ankle above the mid-hip along the image vertical, over the trunk's "
+    "image length, as an angle (atan); 0 = ankle level with the hips; prone, for cameras that "
+    "look along the body",
+)
+def raised_ankle_rise_deg(pose: Pose) -> float:
+    # Prone, seen obliquely, MediaPipe often puts the bent leg's hidden knee on the other thigh,
+    # so the thigh's own elevation is noise. The raised foot stays visible: a thigh lift turns
+    # the bent leg about the hip and raises it. Needs no knee and no left/right label, and the
+    # trunk, foreshortened by the same view, is a steadier yardstick than the world lengths.
+    hip = _mid(pose, L.LEFT_HIP, L.RIGHT_HIP)
+    trunk = norm(_trunk_2d(pose))
+    if trunk < 1e-6:
+        return float("nan")
+    top = min(float(_p(pose, L.LEFT_ANKLE)[1]), float(_p(pose, L.RIGHT_ANKLE)[1]))
+    return math.degrees((float(hip[1]) - top) / trunk)
+
+
 @signal("deg", "knee angle of the top leg (higher hip, lifted lower leg), 2-D (180 = straight)")
 def top_leg_knee_2d_deg(pose: Pose) -> float:
     hip, _, (_, knee, ankle) = _top_hip_and_lifted_leg(pose)

@@ -65,6 +65,11 @@ class MainSignal(_Strict):
         description="a rep whose range is below this fraction of the median of the previous reps "
         "is a partial motion (0 = off)",
     )
+    deep_view_signal: str | None = Field(
+        None,
+        description="main signal used instead while the camera looks along the body (the "
+        "spec's max_view_depth), where ``signal`` is unreliable; switched only at rest",
+    )
     max_dip_s: float = Field(
         0.5,
         ge=0,
@@ -90,6 +95,11 @@ class MainSignal(_Strict):
     )
 
     _v = field_validator("signal")(classmethod(lambda cls, v: _known_signal(v)))
+
+    @field_validator("deep_view_signal")
+    @classmethod
+    def _known_deep(cls, v: str | None) -> str | None:
+        return None if v is None else _known_signal(v)
 
 
 class FaultRule(_Strict):
@@ -201,7 +211,8 @@ class ExerciseSpec(_Strict):
 
     @property
     def signal_names(self) -> list[str]:
-        return list(dict.fromkeys([self.main.signal, *self.fault_signals, *self.extra_signals]))
+        deep = [self.main.deep_view_signal] if self.main.deep_view_signal else []
+        return list(dict.fromkeys([self.main.signal, *deep, *self.fault_signals, *self.extra_signals]))
 
     @property
     def fault_codes(self) -> list[str]:

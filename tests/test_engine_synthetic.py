@@ -195,3 +195,26 @@ def test_a_position_never_recognised_counts_nothing_and_says_where_to_put_the_ca
     assert s.reps == []
     (warning,) = [w for w in s.warnings if "never recognised" in w]
     assert "lying on one side" in warning and load_builtin("clamshell").camera_tip in warning
+
+
+def test_a_camera_along_the_body_counts_the_deep_view_signal_and_swaps_only_at_rest(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    spec = load_builtin("prone_hip_extension")
+    deep = spec.main.deep_view_signal
+    assert deep is not None and deep != spec.main.signal
+    engine = ExerciseEngine(spec)
+    assert engine._shadow is not None
+    follower = engine._shadow[1]  # has followed the deep-view signal from the first frame
+    monkeypatch.setattr(engine, "view_too_deep", lambda: True)
+    engine._choose_main()
+    assert (engine.main_signal, engine.machine) == (deep, follower)
+    # back to a side view, but mid-rep: the rep is finished on the signal it started on
+    monkeypatch.setattr(engine, "view_too_deep", lambda: False)
+    engine.machine.state = "moving"
+    engine._choose_main()
+    assert engine.main_signal == deep
+    engine.machine.state = "rest"
+    engine._choose_main()
+    assert engine.main_signal == spec.main.signal
+    assert engine.main_signals_used == [spec.main.signal, deep]

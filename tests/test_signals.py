@@ -11,6 +11,7 @@ from hiptrack.pose import Pose
 from hiptrack.signals import bent_thigh_elevation_deg as thigh
 from hiptrack.signals import (
     knee_opening_scaled_deg,
+    raised_ankle_rise_deg,
     thigh_split_best_deg,
     top_knee_rise_deg,
     top_leg_abduction_deg,
@@ -97,6 +98,25 @@ def test_the_lifted_thigh_is_measured_even_when_its_knee_straightens() -> None:
     assert thigh(_prone(175.0, 15.0, 90.0)) == pytest.approx(15.0, abs=0.5)
     # lifted 40 deg with the knee straightening to 170 deg while the resting knee reads 160
     assert thigh(_prone(160.0, 40.0, 170.0)) == pytest.approx(40.0, abs=0.5)
+
+
+def test_the_raised_ankle_rise_follows_the_lift_and_needs_no_knee() -> None:
+    # trunk 200 px; knee bent 90 deg: the ankle sits 200 (sin a + cos a) px above the hips
+    lifted = [raised_ankle_rise_deg(_prone(175.0, a, 90.0)) for a in (0.0, 10.0, 20.0)]
+    for a, value in zip((0.0, 10.0, 20.0), lifted, strict=True):
+        expected = np.degrees(np.sin(np.radians(a)) + np.cos(np.radians(a)))
+        assert value == pytest.approx(expected, abs=0.01)
+    assert lifted[0] < lifted[1] < lifted[2]
+    # seen obliquely MediaPipe can put the hidden bent knee on the other thigh: no change
+    pose = _prone(175.0, 10.0, 90.0)
+    pose.xy_px[L.RIGHT_KNEE] = pose.xy_px[L.LEFT_KNEE]
+    assert raised_ankle_rise_deg(pose) == pytest.approx(lifted[1])
+    # nor do the legs' labels matter
+    swapped = _prone(175.0, 10.0, 90.0)
+    for part in ("HIP", "KNEE", "ANKLE"):
+        a, b = L[f"LEFT_{part}"], L[f"RIGHT_{part}"]
+        swapped.xy_px[[a, b]] = swapped.xy_px[[b, a]]
+    assert raised_ankle_rise_deg(swapped) == pytest.approx(lifted[1])
 
 
 def _clamshell(opening_deg: float, bottom_leg_lost: bool) -> Pose:
