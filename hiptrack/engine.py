@@ -14,11 +14,10 @@ over: the side changes and the rest baseline starts afresh.
 from __future__ import annotations
 
 import math
+import statistics
 from collections import Counter, deque
 from collections.abc import Callable
 from dataclasses import dataclass
-
-import numpy as np
 
 from hiptrack import signals
 from hiptrack.events import Event, FrameState, MachineState
@@ -117,7 +116,6 @@ class ExerciseEngine:
         self._end_on_warned = False
         self._ever_in_position = False
         self.main_signal = spec.main.signal  # the main signal now in use (see _choose_main)
-        self.main_signals_used: list[str] = [spec.main.signal]
         # with a deep_view_signal, a second machine follows it all along, so that whichever is
         # chosen has seen the rest before the rep (see _choose_main)
         deep = spec.main.deep_view_signal
@@ -216,14 +214,13 @@ class ExerciseEngine:
         signal otherwise. The two machines swap only while the counting one is at rest; the
         other has followed its own signal all along, so it knows its rest value."""
         assert self._shadow is not None
-        want = self.spec.main.deep_view_signal if self.view_too_deep() else self.spec.main.signal
-        if want == self.main_signal or self.machine.state != "rest":
+        if self.machine.state != "rest":
             return
-        name, shadow = self._shadow
-        self._shadow = (self.main_signal, self.machine)
-        self.main_signal, self.machine = name, shadow
-        if name not in self.main_signals_used:
-            self.main_signals_used.append(name)
+        want = self.spec.main.deep_view_signal if self.view_too_deep() else self.spec.main.signal
+        if want != self.main_signal:
+            name, shadow = self._shadow
+            self._shadow = (self.main_signal, self.machine)
+            self.main_signal, self.machine = name, shadow
 
     def _update_view(self, t: float, pose: Pose) -> None:
         r = signals.trunk_depth_ratio(pose)
@@ -237,7 +234,9 @@ class ExerciseEngine:
         median trunk_depth_ratio of the last seconds is above ``spec.max_view_depth``)."""
         if len(self._depth) < 10:
             return False
-        return float(np.median([r for _, r in self._depth])) > self.spec.max_view_depth
+        # statistics.median: np.median's value on these finite ratios, at a fraction of the cost
+        # (a spec with a deep_view_signal asks every frame at rest)
+        return statistics.median([r for _, r in self._depth]) > self.spec.max_view_depth
 
     def _judge_faults(self) -> bool:
         """Faults are judged unless the camera looks too much along the body for this exercise

@@ -35,6 +35,10 @@ def _known_signal(name: str) -> str:
     return name
 
 
+def _known_signal_or_none(name: str | None) -> str | None:
+    return None if name is None else _known_signal(name)
+
+
 class MainSignal(_Strict):
     """The signal that is counted, with hysteresis thresholds in its own unit.
 
@@ -96,10 +100,7 @@ class MainSignal(_Strict):
 
     _v = field_validator("signal")(classmethod(lambda cls, v: _known_signal(v)))
 
-    @field_validator("deep_view_signal")
-    @classmethod
-    def _known_deep(cls, v: str | None) -> str | None:
-        return None if v is None else _known_signal(v)
+    _deep = field_validator("deep_view_signal")(classmethod(lambda cls, v: _known_signal_or_none(v)))
 
 
 class FaultRule(_Strict):
@@ -139,10 +140,7 @@ class FaultRule(_Strict):
 
     _v = field_validator("signal")(classmethod(lambda cls, v: _known_signal(v)))
 
-    @field_validator("compared_to")
-    @classmethod
-    def _known_other(cls, v: str | None) -> str | None:
-        return None if v is None else _known_signal(v)
+    _other = field_validator("compared_to")(classmethod(lambda cls, v: _known_signal_or_none(v)))
 
     @model_validator(mode="after")
     def _one_bound(self) -> FaultRule:

@@ -217,4 +217,3 @@ def test_a_camera_along_the_body_counts_the_deep_view_signal_and_swaps_only_at_r
     engine.machine.state = "rest"
     engine._choose_main()
     assert engine.main_signal == spec.main.signal
-    assert engine.main_signals_used == [spec.main.signal, deep]
