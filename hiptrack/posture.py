@@ -13,7 +13,10 @@ assumed; world y points down):
   unless both knees are above their hips in the image (then plain ``lying``: a high camera
   beside someone on their back); ``prone`` or ``supine`` when the hip line is mostly horizontal
   (by the knee height); plain ``lying`` in between;
-* ``unknown`` otherwise (in transition, between upright and lying).
+* between the two, ``side_lying`` when the body is seen end-on (from the feet or the head: the
+  trunk points mostly at the camera and the hips and shoulders are stacked in the image), where
+  MediaPipe's depth makes a lying trunk look half-raised; ``unknown`` otherwise (in
+  transition, between upright and lying).
 
 The fine classes are least certain for supine vs side-lying seen obliquely; exercise logic gates
 counting on the coarse class (lying / upright) and reports a mismatch only when another fine
@@ -44,6 +47,12 @@ LABELS = {
 }
 
 
+# side-lying seen end-on: trunk depth share (|z| / length) and image verticality of the hip and
+# shoulder lines. Measured on rendered clips: from the feet 0.68-0.74 and 0.97-0.99; a
+# half-kneel leaning at the camera 0.46-0.65 but 0.00-0.33; seen from the side 0.37 and 0.9.
+_END_ON_DEPTH = 0.55
+_STACKED_IN_IMAGE = 0.7
+
 _THIGHS = ((L.LEFT_HIP, L.LEFT_KNEE), (L.RIGHT_HIP, L.RIGHT_KNEE))
 _SHINS = ((L.LEFT_KNEE, L.LEFT_ANKLE), (L.RIGHT_KNEE, L.RIGHT_ANKLE))
 
@@ -63,7 +72,7 @@ def classify(pose: Pose) -> Posture:
         ]
         return "standing" if min(knees) > 150 else "half_kneeling"
     if tilt < 50:
-        return "unknown"
+        return "side_lying" if _side_lying_end_on(pose, trunk / n) else "unknown"
     # lying: knees above the hips (world y points down) -> on the back with knees bent. Both
     # knees must be clearly up: one raised knee is a prone hip extension or a leg lift, and
     # seen from behind, a side-lying body's lower knee can look a few cm up.
@@ -94,6 +103,29 @@ def classify(pose: Pose) -> Posture:
     if stacked < 0.25:
         return "prone" if knee_h < 0.04 else "supine"
     return "lying"
+
+
+def _side_lying_end_on(pose: Pose, trunk_dir: np.ndarray) -> bool:
+    """Side-lying seen from the feet or the head, where world depth misleads the tilt.
+
+    Looking along the body, MediaPipe underestimates the trunk's depth and reads it 40-50 deg
+    from vertical, as it reads a leaning half-kneel. Two things no upright body shows together
+    tell them apart: the trunk points mostly at the camera, and the hips and the shoulders are
+    stacked in the image. An upright body shows stacked hips only from the side, where the hip
+    line, not the trunk, points at the camera.
+    """
+    if abs(float(trunk_dir[2])) < _END_ON_DEPTH:
+        return False
+    xy = pose.xy_px
+    return all(
+        _image_vertical(xy[a] - xy[b]) >= _STACKED_IN_IMAGE
+        for a, b in ((L.LEFT_HIP, L.RIGHT_HIP), (L.LEFT_SHOULDER, L.RIGHT_SHOULDER))
+    )
+
+
+def _image_vertical(v: np.ndarray) -> float:
+    """|cos| of the angle between an image vector and the image vertical."""
+    return abs(float(v[1])) / max(norm(v), 1e-6)
 
 
 def _knees_up_in_image(pose: Pose) -> bool:

@@ -102,3 +102,29 @@ def test_on_the_side_with_the_top_shin_up_is_not_face_down(pitch: float) -> None
     # a reverse clamshell at its top seen from above: the hip line looks as tilted as a face
     # down one at 40 deg, but its upper end (the top hip) is the nearer one
     assert classify(body(*SIDE_LYING, pitch_deg=pitch, right_shin_up=True)) == "side_lying"
+
+
+def _trunk_only(hip_offset: tuple[float, float, float], trunk: tuple[float, float, float]) -> Pose:
+    """Hips at +-``hip_offset`` from their centre, shoulders the same +-offset from the hips plus
+    ``trunk``; legs folded under the hips (as MediaPipe reads a body seen end-on: kneeling)."""
+    off, tr = np.array(hip_offset), np.array(trunk)
+    pts = {lm: np.zeros(3) for lm in L}
+    pts.update({L.LEFT_HIP: off, L.RIGHT_HIP: -off, L.LEFT_SHOULDER: off + tr, L.RIGHT_SHOULDER: -off + tr})
+    knee, ankle = np.array([0.0, 0.3, -0.2]), np.array([0.0, 0.4, 0.1])
+    pts.update({L.LEFT_KNEE: off + knee, L.RIGHT_KNEE: -off + knee})
+    pts.update({L.LEFT_ANKLE: off + ankle, L.RIGHT_ANKLE: -off + ankle})
+    world = np.array([pts[lm] for lm in L])
+    xy = world[:, :2] * PX_PER_M + [320.0, 240.0]
+    ones = np.ones(33)
+    return Pose(0.0, xy, world[:, 2], world, ones, ones, (640, 480))
+
+
+def test_on_the_side_seen_from_the_feet_is_side_lying_though_the_trunk_looks_half_raised() -> None:
+    # MediaPipe shortens the trunk's depth there: it reads 45 deg from vertical, most of it
+    # pointing away from the camera, with the hips and shoulders stacked in the image
+    assert classify(_trunk_only((0.0, 0.12, 0.0), (0.0, -0.35, 0.35))) == "side_lying"
+    # the same tilt is a half-kneel leaning at the camera when the hips are side by side ...
+    assert classify(_trunk_only((0.12, 0.0, 0.0), (0.0, -0.35, -0.35))) == "unknown"
+    # ... or leaning across the view, seen from the side (the hip line points at the camera and
+    # a high camera stacks it in the image)
+    assert classify(_trunk_only((0.0, 0.03, 0.1), (0.35, -0.35, 0.0))) == "unknown"
