@@ -249,7 +249,7 @@ class RepMachine:
         if rest is None:
             engaged = self.main.engaged_above
             if engaged is not None and v > engaged:
-                self._assumed_rest = rest = engaged - self.main.min_rom
+                self._assumed_rest = rest = self.main.assumed_rest(engaged)
                 return self._at_rest(s, rest)
             self._rest.add(s)
             self._pre.append(s)

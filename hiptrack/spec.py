@@ -88,7 +88,12 @@ class MainSignal(_Strict):
     engaged_above: float | None = Field(
         None,
         description="a value above this is already the exercise position, even with no rest seen "
-        "first (a clip that starts mid-stretch); rest is then assumed to be this minus min_rom",
+        "first (a clip that starts mid-stretch); rest is then assumed to be engaged_rest",
+    )
+    engaged_rest: float | None = Field(
+        None,
+        description="the rest value assumed when the input starts above engaged_above "
+        "(default: engaged_above minus min_rom)",
     )
     finish_fraction: float = Field(
         0.6,
@@ -101,6 +106,17 @@ class MainSignal(_Strict):
     _v = field_validator("signal")(classmethod(lambda cls, v: _known_signal(v)))
 
     _deep = field_validator("deep_view_signal")(classmethod(lambda cls, v: _known_signal_or_none(v)))
+
+    @model_validator(mode="after")
+    def _engaged(self) -> MainSignal:
+        above, rest = self.engaged_above, self.engaged_rest
+        if rest is not None and (above is None or rest >= above):
+            raise ValueError("'engaged_rest' needs 'engaged_above' and must be below it")
+        return self
+
+    def assumed_rest(self, engaged_above: float) -> float:
+        """The rest value assumed when the input starts above ``engaged_above``."""
+        return engaged_above - self.min_rom if self.engaged_rest is None else self.engaged_rest
 
 
 class FaultRule(_Strict):

@@ -61,6 +61,7 @@ SPEC_CASES = [
     ("spec.toml", GOOD_SPEC + "\nunknown_field = 1\n", "unknown_field: Extra inputs are not permitted"),
     ("spec.toml", GOOD_SPEC.replace(SIG, 'signal = "nope"', 1), "unknown signal 'nope'"),
     ("spec.toml", GOOD_SPEC.replace(SIG, f'{SIG}\ndeep_view_signal = "x"', 1), "deep_view_signal: Value"),
+    ("spec.toml", GOOD_SPEC.replace(SIG, f"{SIG}\nengaged_rest = 1.0", 1), "Value error, 'engaged_rest'"),
     ("spec.toml", GOOD_SPEC.replace("[main]", "[main\n"), "is not valid TOML"),
     ("spec.toml", "", "name: Field required"),
     ("spec.yaml", "id: [unclosed\n", "is not valid YAML"),

@@ -12,6 +12,7 @@ from hiptrack.signals import bent_thigh_elevation_deg as thigh
 from hiptrack.signals import (
     knee_opening_scaled_deg,
     raised_ankle_rise_deg,
+    stretch_depth_deg,
     thigh_split_best_deg,
     top_knee_rise_deg,
     top_leg_abduction_deg,
@@ -71,6 +72,22 @@ def test_thigh_split_best_is_continuous_when_the_image_angle_crosses_45_deg() ->
     assert values[-1] - values[0] == pytest.approx(8.0, abs=0.01)
     # from the side both read alike, and the larger one is used
     assert thigh_split_best_deg(_thighs(120, 115)) == pytest.approx(120.0, abs=0.01)
+
+
+def _half_kneel(split_deg: float, lean_deg: float) -> Pose:
+    """Thighs ``split_deg`` apart (the world angle 5 deg less), the trunk ``lean_deg`` forward."""
+    pose = _thighs(split_deg, split_deg - 5)
+    a = np.radians(lean_deg)
+    pose.world_m[[L.LEFT_SHOULDER, L.RIGHT_SHOULDER]] = (0.5 * np.sin(a), -0.5 * np.cos(a), 0.0)
+    return pose
+
+
+def test_stretch_depth_grows_with_a_forward_lean_as_with_a_lunge() -> None:
+    assert stretch_depth_deg(_half_kneel(120, 0)) == pytest.approx(120.0, abs=0.01)
+    # leaning 20 deg instead of lunging: the thighs as they were
+    assert stretch_depth_deg(_half_kneel(120, 20)) == pytest.approx(135.0, abs=0.01)
+    # lunging 15 deg with the trunk upright
+    assert stretch_depth_deg(_half_kneel(135, 0)) == pytest.approx(135.0, abs=0.01)
 
 
 def _prone(resting_knee_deg: float, lifted_thigh_deg: float, lifted_knee_deg: float) -> Pose:
