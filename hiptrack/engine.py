@@ -113,6 +113,7 @@ class ExerciseEngine:
         self._mismatch_posture: str | None = None
         self._in_position = False
         self._depth: deque[tuple[float, float]] = deque()
+        self._view_depth = signals.SIGNALS[spec.view_depth_signal].fn
         self._end_on_warned = False
         self._ever_in_position = False
         self.main_signal = spec.main.signal  # the main signal now in use (see _choose_main)
@@ -223,7 +224,7 @@ class ExerciseEngine:
             self.main_signal, self.machine = name, shadow
 
     def _update_view(self, t: float, pose: Pose) -> None:
-        r = signals.trunk_depth_ratio(pose)
+        r = self._view_depth(pose)
         if r == r:  # not NaN
             self._depth.append((t, r))
         while self._depth and self._depth[0][0] < t - 5.0:
@@ -231,7 +232,8 @@ class ExerciseEngine:
 
     def view_too_deep(self) -> bool:
         """The body points at the camera more than the spec's faults can be judged from (the
-        median trunk_depth_ratio of the last seconds is above ``spec.max_view_depth``)."""
+        median of the spec's view_depth_signal over the last seconds is above
+        ``spec.max_view_depth``)."""
         if len(self._depth) < 10:
             return False
         # statistics.median: np.median's value on these finite ratios, at a fraction of the cost

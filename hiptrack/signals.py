@@ -56,6 +56,8 @@ trunk_horizontal_deg         deg   trunk angle from the image horizontal (0 = ly
 trunk_lean_2d_deg            deg   trunk angle from the image vertical (0 = upright)
 trunk_depth_ratio            ratio how much the trunk points at the camera (1 = camera at the
                                    feet or head)
+trunk_image_steepness        ratio |sin| of the trunk's image angle from the horizontal; a body
+                                   on the floor looks steep only seen end-on (0 = across)
 ============================ ===== ===============================================================
 """
 
@@ -466,6 +468,18 @@ def trunk_elevation_deg(pose: Pose) -> float:
 def trunk_horizontal_deg(pose: Pose) -> float:
     t = _trunk_2d(pose)
     return float(np.degrees(np.arctan2(abs(t[1]), abs(t[0]) + 1e-9)))
+
+
+@signal(
+    "ratio",
+    "how steep the trunk looks in the image: |sin| of its angle from the image horizontal. A body "
+    "lying on the floor looks steep only when the camera looks along it (from the feet or the "
+    "head, from above); 0 = seen across",
+)
+def trunk_image_steepness(pose: Pose) -> float:
+    t = _trunk_2d(pose)
+    n = norm(t)
+    return abs(float(t[1])) / n if n > 1e-9 else float("nan")
 
 
 @signal("deg", "trunk angle from the image vertical, 2-D (0 = upright)")

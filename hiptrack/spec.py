@@ -203,8 +203,14 @@ class ExerciseSpec(_Strict):
         0.75,
         gt=0,
         le=1,
-        description="faults are judged only while the trunk points at the camera less than this "
-        "(signal trunk_depth_ratio: 0 = body across the view, 1 = camera at the feet or head)",
+        description="faults are judged only while the camera looks along the body less than this "
+        "(view_depth_signal: 0 = body across the view, 1 = camera at the feet or head)",
+    )
+    view_depth_signal: Literal["trunk_depth_ratio", "trunk_image_steepness"] = Field(
+        "trunk_depth_ratio",
+        description="the signal max_view_depth is compared with (its median over 5 s): "
+        "trunk_depth_ratio (world depth) or trunk_image_steepness (for bodies lying on their side, "
+        "where world depth cannot tell an oblique view from one along the body)",
     )
     camera_tip: str
     start_cue: str = ""

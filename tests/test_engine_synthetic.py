@@ -155,12 +155,44 @@ def test_end_on_camera_counts_but_does_not_judge_faults() -> None:
         world[:, [0, 2]] = world[:, [2, 0]]  # the body's long axis now points along the depth
         # a large shoulder-line swing that would read as trunk rotation from the front
         world[11, 0] += 0.2 * np.sin(pose.t_ms / 300.0)
-        return replace(pose, world_m=world)
+        # in the image, a camera above the feet shortens the body's long axis and turns it
+        # toward the image vertical: the trunk looks steep
+        xy = pose.xy_px.copy()
+        along = xy[:, 0] - (xy[23, 0] + xy[24, 0]) / 2
+        xy[:, 0] -= 0.7 * along
+        xy[:, 1] -= 0.8 * along
+        return replace(pose, world_m=world, xy_px=xy)
 
     s = run((t, end_on(p)) for t, p in sequence(plan(4), 30))
     assert len(s.reps) == 4
     assert all(f.code == "hold_short" for f in s.faults)
     assert any("from the feet or the head" in w for w in s.warnings)
+
+
+def test_a_side_lying_body_seen_obliquely_is_judged_though_world_depth_says_end_on() -> None:
+    """On the side, MediaPipe's world depth reads an oblique view much like one from the feet;
+    the side-lying specs judge the view from the trunk's steepness in the image instead."""
+    from dataclasses import replace
+
+    import numpy as np
+
+    def oblique(pose):
+        if pose is None:
+            return None
+        world = pose.world_m.copy()
+        if top_knee_rise_deg(pose) > 5.0:  # the trunk rolls back 40 deg as the knee opens
+            mid = (world[11] + world[12]) / 2
+            c, s = np.cos(np.radians(40.0)), np.sin(np.radians(40.0))
+            roll = np.array([[1.0, 0.0, 0.0], [0.0, c, -s], [0.0, s, c]])  # about the long axis
+            world[[11, 12]] = mid + (world[[11, 12]] - mid) @ roll.T
+        a = np.radians(60.0)  # the long axis turned 60 deg into the depth: depth ratio 0.87
+        world[:, 0], world[:, 2] = world[:, 0] * np.cos(a), world[:, 0] * np.sin(a) + world[:, 2]
+        return replace(pose, world_m=world)
+
+    s = run((t, oblique(p)) for t, p in sequence(plan(4), 30))
+    assert len(s.reps) == 4
+    assert not any("from the feet or the head" in w for w in s.warnings)
+    assert any(f.code == "trunk_rotation" for f in s.faults)
 
 
 def test_a_long_hold_that_looks_like_another_position_is_not_a_wrong_position(

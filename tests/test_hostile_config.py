@@ -19,7 +19,8 @@ from tests.hostile_media import SAMPLES
 VIDEO = str(SAMPLES / "dev_cs_1.mp4")
 
 GOOD_SPEC = (Path(__file__).parent.parent / "hiptrack" / "specs" / "clamshell.toml").read_text()
-SIG = re.findall(r'signal = "[^"]+"', GOOD_SPEC)[0]  # the main signal, whatever it is today
+VIEW_LINE = re.compile(r"(?m)^view_depth_signal = .*")  # the spec's view signal line
+SIG = re.findall(r'^signal = "[^"]+"', GOOD_SPEC, re.MULTILINE)[0]  # the main signal, whatever it is today
 
 
 def cli_error(argv: list[str], capsys: pytest.CaptureFixture[str]) -> str:
@@ -63,6 +64,7 @@ SPEC_CASES = [
     ("spec.toml", GOOD_SPEC.replace(SIG, f'{SIG}\ndeep_view_signal = "x"', 1), "deep_view_signal: Value"),
     ("spec.toml", GOOD_SPEC.replace(SIG, f"{SIG}\nengaged_rest = 1.0", 1), "Value error, 'engaged_rest'"),
     ("spec.toml", GOOD_SPEC.replace("[main]", "[main\n"), "is not valid TOML"),
+    ("spec.toml", VIEW_LINE.sub("view_depth_signal = 1", GOOD_SPEC), "view_depth_signal: Input should be"),
     ("spec.toml", "", "name: Field required"),
     ("spec.yaml", "id: [unclosed\n", "is not valid YAML"),
     ("spec.yaml", "- a list\n- not a table\n", "expected a table of fields"),
