@@ -180,11 +180,12 @@ def test_a_side_lying_body_seen_obliquely_is_judged_though_world_depth_says_end_
         if pose is None:
             return None
         world = pose.world_m.copy()
-        if top_knee_rise_deg(pose) > 5.0:  # the trunk rolls back 40 deg as the knee opens
-            mid = (world[11] + world[12]) / 2
-            c, s = np.cos(np.radians(40.0)), np.sin(np.radians(40.0))
-            roll = np.array([[1.0, 0.0, 0.0], [0.0, c, -s], [0.0, s, c]])  # about the long axis
-            world[[11, 12]] = mid + (world[[11, 12]] - mid) @ roll.T
+        # the trunk rolls back with the knee: the knee rises -23 deg (rest) -> 17 deg (top), the
+        # roll 0 -> 55 deg (seen 60 deg into the depth, the shoulder line turns ~30 deg)
+        r = np.radians(1.5 * np.clip(top_knee_rise_deg(pose) + 20.0, 0.0, 40.0))
+        mid = (world[11] + world[12]) / 2
+        roll = np.array([[1.0, 0.0, 0.0], [0.0, np.cos(r), -np.sin(r)], [0.0, np.sin(r), np.cos(r)]])
+        world[[11, 12]] = mid + (world[[11, 12]] - mid) @ roll.T  # about the long axis
         a = np.radians(60.0)  # the long axis turned 60 deg into the depth: depth ratio 0.87
         world[:, 0], world[:, 2] = world[:, 0] * np.cos(a), world[:, 0] * np.sin(a) + world[:, 2]
         return replace(pose, world_m=world)
