@@ -113,6 +113,23 @@ def test_a_wobble_that_does_not_go_back_to_rest_does_not_end_a_stretch_hold(
     assert hold.hold_end_s == pytest.approx(12.0, abs=0.6)
 
 
+@pytest.mark.parametrize("dip_s", [0.3, 1.2])
+def test_a_reverse_clamshell_hold_survives_a_dip_of_a_third_of_the_lift(dip_s: float) -> None:
+    # top shank elevation: rest -20 deg, a 25 deg lift held 2-7 s (1 s ramps, see one_rep), and
+    # a dip 8 deg below the top from 4 s (as seen from the feet), which is not a return to rest
+    fps = 30
+
+    def shank(i: int) -> float:
+        t = i / fps
+        return -20.0 + one_rep(t, 25.0, 5.0) - (8.0 if 4.0 <= t < 4.0 + dip_s else 0.0)
+
+    spec = load_builtin("reverse_clamshell")
+    spec.main.median_s = 0.0  # the dip reaches the machine whole
+    (rep,) = completed_reps(spec, shank, 12, fps)
+    assert rep.hold_start_s == pytest.approx(3.0, abs=0.4)
+    assert rep.hold_end_s == pytest.approx(8.0, abs=0.4)
+
+
 def _prone_lift(amp: float, noise: float = 0.0, fps: int = 30, cap: bool = True) -> RepResult:
     """Thigh elevation: rest 10 deg, 1 s cosine rise by ``amp``, held 3-6 s, 1 s down; with
     Gaussian landmark noise of sigma ``noise`` deg (seeded)."""
