@@ -31,6 +31,15 @@ from hiptrack.spec import ExerciseSpec
 from hiptrack.votes import WindowVotes
 
 Smoother = Callable[[Pose | None], Pose | None]
+_VIEW_MIN_FRAMES = 10  # frames of view signal (in the last 5 s) before a view is judged
+
+
+def _window(values: deque[tuple[float, float]], t: float, value: float, span_s: float = 5.0) -> None:
+    """Append ``(t, value)`` unless NaN, and drop values older than ``span_s``."""
+    if value == value:
+        values.append((t, value))
+    while values and values[0][0] < t - span_s:
+        values.popleft()
 
 
 def side_vote(rule: str, pose: Pose) -> str | None:
@@ -114,6 +123,9 @@ class ExerciseEngine:
         self._in_position = False
         self._depth: deque[tuple[float, float]] = deque()
         self._view_depth = signals.SIGNALS[spec.view_depth_signal].fn
+        # fault rules judged only from the front or the back: their depth limits
+        self._front_only = {r.code: r.max_view_depth for r in spec.faults if r.max_view_depth is not None}
+        self._trunk_depth: deque[tuple[float, float]] = deque()
         self._end_on_warned = False
         self._ever_in_position = False
         self.main_signal = spec.main.signal  # the main signal now in use (see _choose_main)
@@ -224,17 +236,24 @@ class ExerciseEngine:
             self.main_signal, self.machine = name, shadow
 
     def _update_view(self, t: float, pose: Pose) -> None:
-        r = self._view_depth(pose)
-        if r == r:  # not NaN
-            self._depth.append((t, r))
-        while self._depth and self._depth[0][0] < t - 5.0:
-            self._depth.popleft()
+        _window(self._depth, t, self._view_depth(pose))
+        if self._front_only:
+            _window(self._trunk_depth, t, signals.trunk_depth_ratio(pose))
+
+    def _unjudged(self, codes: tuple[str, ...] | list[str]) -> set[str]:
+        """Those of ``codes`` whose rule is judged only from the front or the back, while the
+        trunk points at the camera more than that (median trunk_depth_ratio of the last 5 s)."""
+        limits = [(c, self._front_only[c]) for c in codes if c in self._front_only]
+        if not limits or len(self._trunk_depth) < _VIEW_MIN_FRAMES:
+            return set()
+        depth = statistics.median([r for _, r in self._trunk_depth])
+        return {c for c, limit in limits if depth > limit}
 
     def view_too_deep(self) -> bool:
         """The body points at the camera more than the spec's faults can be judged from (the
         median of the spec's view_depth_signal over the last seconds is above
         ``spec.max_view_depth``)."""
-        if len(self._depth) < 10:
+        if len(self._depth) < _VIEW_MIN_FRAMES:
             return False
         # statistics.median: np.median's value on these finite ratios, at a fraction of the cost
         # (a spec with a deep_view_signal asks every frame at rest)
@@ -261,6 +280,8 @@ class ExerciseEngine:
             return
         if not self._judge_faults():
             res.faults = []
+        elif unjudged := self._unjudged([c for c, _, _ in res.faults]):
+            res.faults = [f for f in res.faults if f[0] not in unjudged]
         side = as_side(self._rep_side or self.side)
         codes = [c for c, _, _ in res.faults]
         hold_short = self.spec.hold_target_s > 0 and (
@@ -360,9 +381,18 @@ class ExerciseEngine:
             counts=self.counts(),
             hold_elapsed_s=out.hold_elapsed_s,
             hold_target_s=self.spec.hold_target_s,
-            active_faults=out.active_faults,
+            active_faults=self._judged_now(out.active_faults),
             events=tuple(events),
         )
+
+    def _judged_now(self, codes: tuple[str, ...]) -> tuple[str, ...]:
+        """The live fault cues the current view can judge."""
+        if not codes:
+            return codes
+        if self.view_too_deep():
+            return ()
+        unjudged = self._unjudged(codes)
+        return tuple(c for c in codes if c not in unjudged) if unjudged else codes
 
     def posture_now(self) -> str | None:
         return self.posture.current()

@@ -151,6 +151,14 @@ class FaultRule(_Strict):
         "person's own full movement), so a camera angle that shrinks every rep does not make "
         "them all faulty",
     )
+    max_view_depth: float | None = Field(
+        None,
+        gt=0,
+        le=1,
+        description="judged only while the trunk points at the camera at most this much "
+        "(trunk_depth_ratio, median of the last 5 s): for a fault that only a view from the "
+        "front or the back shows",
+    )
     cue: str = Field(description="short instruction shown to the patient")
     description: str = ""
 

@@ -169,31 +169,51 @@ def test_end_on_camera_counts_but_does_not_judge_faults() -> None:
     assert any("from the feet or the head" in w for w in s.warnings)
 
 
-def test_a_side_lying_body_seen_obliquely_is_judged_though_world_depth_says_end_on() -> None:
-    """On the side, MediaPipe's world depth reads an oblique view much like one from the feet;
-    the side-lying specs judge the view from the trunk's steepness in the image instead."""
+def _rolling_trunk(pose, into_depth_deg: float):
+    """The trunk rolls back with the knee (top_knee_rise -23 deg at rest -> 17 deg at the top:
+    roll 0 -> 55 deg about the long axis), and the long axis turns ``into_depth_deg`` into the
+    depth (60 deg: world depth ratio 0.87; the shoulder line then turns ~30 deg)."""
     from dataclasses import replace
 
     import numpy as np
 
-    def oblique(pose):
-        if pose is None:
-            return None
-        world = pose.world_m.copy()
-        # the trunk rolls back with the knee: the knee rises -23 deg (rest) -> 17 deg (top), the
-        # roll 0 -> 55 deg (seen 60 deg into the depth, the shoulder line turns ~30 deg)
-        r = np.radians(1.5 * np.clip(top_knee_rise_deg(pose) + 20.0, 0.0, 40.0))
-        mid = (world[11] + world[12]) / 2
-        roll = np.array([[1.0, 0.0, 0.0], [0.0, np.cos(r), -np.sin(r)], [0.0, np.sin(r), np.cos(r)]])
-        world[[11, 12]] = mid + (world[[11, 12]] - mid) @ roll.T  # about the long axis
-        a = np.radians(60.0)  # the long axis turned 60 deg into the depth: depth ratio 0.87
-        world[:, 0], world[:, 2] = world[:, 0] * np.cos(a), world[:, 0] * np.sin(a) + world[:, 2]
-        return replace(pose, world_m=world)
+    if pose is None:
+        return None
+    world = pose.world_m.copy()
+    r = np.radians(1.5 * np.clip(top_knee_rise_deg(pose) + 20.0, 0.0, 40.0))
+    mid = (world[11] + world[12]) / 2
+    roll = np.array([[1.0, 0.0, 0.0], [0.0, np.cos(r), -np.sin(r)], [0.0, np.sin(r), np.cos(r)]])
+    world[[11, 12]] = mid + (world[[11, 12]] - mid) @ roll.T
+    a = np.radians(into_depth_deg)
+    world[:, 0], world[:, 2] = world[:, 0] * np.cos(a), world[:, 0] * np.sin(a) + world[:, 2]
+    return replace(pose, world_m=world)
 
-    s = run((t, oblique(p)) for t, p in sequence(plan(4), 30))
+
+def test_a_side_lying_body_seen_obliquely_is_judged_though_world_depth_says_end_on() -> None:
+    """On the side, MediaPipe's world depth reads an oblique view much like one from the feet;
+    the side-lying specs judge the view from the trunk's steepness in the image instead."""
+    s = run((t, _rolling_trunk(p, 60.0)) for t, p in sequence(plan(4), 30))
     assert len(s.reps) == 4
     assert not any("from the feet or the head" in w for w in s.warnings)
     assert any(f.code == "trunk_rotation" for f in s.faults)
+
+
+def test_a_fault_judged_from_the_front_only_is_dropped_in_an_oblique_view() -> None:
+    spec = load_builtin("clamshell")
+    (rule,) = [r for r in spec.faults if r.code == "trunk_rotation"]
+    rule.max_view_depth = 0.3  # as sidelying_hip_abduction's hips_not_stacked
+
+    def codes(into_depth_deg: float) -> set[str]:
+        engine = ExerciseEngine(spec)
+        live = set()
+        for t, p in sequence(plan(4), 30):
+            live |= set(engine.update(t, _rolling_trunk(p, into_depth_deg)).active_faults)
+        s = engine.session(SourceInfo(path="synthetic"))
+        assert len(s.reps) == 4
+        return {f.code for f in s.faults} | live
+
+    assert "trunk_rotation" in codes(0.0)  # from the front: depth ratio 0
+    assert "trunk_rotation" not in codes(60.0)  # neither recorded nor cued live
 
 
 def test_a_long_hold_that_looks_like_another_position_is_not_a_wrong_position(
