@@ -127,6 +127,7 @@ class ExerciseEngine:
         self._front_only = {r.code: r.max_view_depth for r in spec.faults if r.max_view_depth is not None}
         self._trunk_depth: deque[tuple[float, float]] = deque()
         self._end_on_warned = False
+        self._rep_before_view = False  # the counting machine's rep began before the view was known
         self._ever_in_position = False
         self.main_signal = spec.main.signal  # the main signal now in use (see _choose_main)
         # with a deep_view_signal, a second machine follows it all along, so that whichever is
@@ -170,9 +171,12 @@ class ExerciseEngine:
             name, shadow = self._shadow
             shadow.update(t, sig.get(name) if counting else None, sig)
         main = sig.get(self.main_signal) if counting else None
-        if self.machine.state == "rest" and main is not None:
+        at_rest = self.machine.state == "rest"
+        if at_rest and main is not None:
             self._rep_side = self.side
         out = self.machine.update(t, main, sig)
+        if at_rest and self.machine.state != "rest" and not self.view_known():
+            self._rep_before_view = True
         self._handle(t, out, events)
         return self._state(t, pose, out, sig, events)
 
@@ -224,16 +228,24 @@ class ExerciseEngine:
 
     def _choose_main(self) -> None:
         """Count the spec's deep_view_signal while the camera looks along the body, the main
-        signal otherwise. The two machines swap only while the counting one is at rest; the
-        other has followed its own signal all along, so it knows its rest value."""
+        signal otherwise. The two machines swap only while the counting one is at rest (the
+        other has followed its own signal all along, so it knows its rest value), or in a rep
+        it began before the view was known, which is then dropped."""
         assert self._shadow is not None
-        if self.machine.state != "rest":
+        mid_rep = self.machine.state != "rest"
+        if mid_rep and not self._rep_before_view:
             return
         want = self.spec.main.deep_view_signal if self.view_too_deep() else self.spec.main.signal
         if want != self.main_signal:
             name, shadow = self._shadow
+            if mid_rep:
+                # a rep started in the first frames, before the view was known, on the signal
+                # the view now rules out (MediaPipe's first frames jump): it is dropped
+                self.machine.reset()
             self._shadow = (self.main_signal, self.machine)
             self.main_signal, self.machine = name, shadow
+        if self.view_known():
+            self._rep_before_view = False
 
     def _update_view(self, t: float, pose: Pose) -> None:
         _window(self._depth, t, self._view_depth(pose))
@@ -249,11 +261,15 @@ class ExerciseEngine:
         depth = statistics.median([r for _, r in self._trunk_depth])
         return {c for c, limit in limits if depth > limit}
 
+    def view_known(self) -> bool:
+        """Enough frames seen to judge the view (see view_too_deep)."""
+        return len(self._depth) >= _VIEW_MIN_FRAMES
+
     def view_too_deep(self) -> bool:
         """The body points at the camera more than the spec's faults can be judged from (the
         median of the spec's view_depth_signal over the last seconds is above
         ``spec.max_view_depth``)."""
-        if len(self._depth) < _VIEW_MIN_FRAMES:
+        if not self.view_known():
             return False
         # statistics.median: np.median's value on these finite ratios, at a fraction of the cost
         # (a spec with a deep_view_signal asks every frame at rest)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 
 import pytest
-from synthetic import PlannedRep, clamshell_points, make_pose, plan, sequence
+from synthetic import PlannedRep, clamshell_points, curve, make_pose, plan, sequence
 
 from hiptrack.engine import ExerciseEngine
 from hiptrack.session import Session, SourceInfo
@@ -270,3 +270,34 @@ def test_a_camera_along_the_body_counts_the_deep_view_signal_and_swaps_only_at_r
     engine.machine.state = "rest"
     engine._choose_main()
     assert engine.main_signal == spec.main.signal
+
+
+def test_a_rep_begun_on_the_first_frames_jumps_is_dropped_when_the_view_rules_its_signal_out(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Prone, seen obliquely: the thigh signal jumps in the first second (MediaPipe's first
+    frames) and starts a rep before the view is known; once the view says "count from the
+    foot", that rep is dropped, not finished on the thigh signal, and the foot's 3 reps count."""
+    import hiptrack.engine as engine_mod
+    import hiptrack.posture as posture
+    from hiptrack import signals
+
+    lifts = plan(3, amp=20.0, hold_s=1.0, lead_s=2.5)
+
+    def scripted(pose, names):
+        t = pose.t_ms / 1000.0
+        thigh = 40.0 if 0.07 <= t < 1.5 else 10.0  # the first frames' jump, then a still rest
+        foot = curve(t, lifts)
+        values = {"bent_thigh_elevation_deg": thigh, "raised_ankle_rise_deg": foot}
+        return {n: values.get(n, 0.0) for n in names}
+
+    monkeypatch.setattr(engine_mod.signals, "compute", scripted)
+    monkeypatch.setattr(posture, "classify", lambda pose: "prone")
+    deep = signals.Signal("trunk_depth_ratio", "ratio", lambda pose: 0.6, "")
+    monkeypatch.setitem(signals.SIGNALS, "trunk_depth_ratio", deep)
+    engine = ExerciseEngine(load_builtin("prone_hip_extension"), side="left")
+    for t, p in sequence(lifts, 30):
+        engine.update(t, p)
+    engine.finish()
+    reps = engine.session(SourceInfo(path="synthetic")).reps
+    assert [r.signal for r in reps] == ["raised_ankle_rise_deg"] * 3
