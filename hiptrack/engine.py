@@ -42,6 +42,15 @@ def _window(values: deque[tuple[float, float]], t: float, value: float, span_s: 
         values.popleft()
 
 
+def _median(values: deque[tuple[float, float]]) -> float | None:
+    """Median of a view window's values; None before _VIEW_MIN_FRAMES of them."""
+    if len(values) < _VIEW_MIN_FRAMES:
+        return None
+    # statistics.median: np.median's value on these finite values, at a fraction of the cost
+    # (a spec with a deep_view_signal asks every frame at rest)
+    return statistics.median([r for _, r in values])
+
+
 def side_vote(rule: str, pose: Pose) -> str | None:
     """Which side this frame says is working, from MediaPipe's labels and a geometric rule."""
     xy, w = pose.xy_px, pose.world_m
@@ -171,11 +180,11 @@ class ExerciseEngine:
             name, shadow = self._shadow
             shadow.update(t, sig.get(name) if counting else None, sig)
         main = sig.get(self.main_signal) if counting else None
-        at_rest = self.machine.state == "rest"
-        if at_rest and main is not None:
+        was_rest = self.machine.state == "rest"  # of the machine counting now (it may have swapped)
+        if was_rest and main is not None:
             self._rep_side = self.side
         out = self.machine.update(t, main, sig)
-        if at_rest and self.machine.state != "rest" and not self.view_known():
+        if was_rest and self.machine.state != "rest" and not self.view_known():
             self._rep_before_view = True
         self._handle(t, out, events)
         return self._state(t, pose, out, sig, events)
@@ -252,14 +261,12 @@ class ExerciseEngine:
         if self._front_only:
             _window(self._trunk_depth, t, signals.trunk_depth_ratio(pose))
 
-    def _unjudged(self, codes: tuple[str, ...] | list[str]) -> set[str]:
+    def _unjudged(self, codes: tuple[str, ...]) -> set[str]:
         """Those of ``codes`` whose rule is judged only from the front or the back, while the
         trunk points at the camera more than that (median trunk_depth_ratio of the last 5 s)."""
         limits = [(c, self._front_only[c]) for c in codes if c in self._front_only]
-        if not limits or len(self._trunk_depth) < _VIEW_MIN_FRAMES:
-            return set()
-        depth = statistics.median([r for _, r in self._trunk_depth])
-        return {c for c, limit in limits if depth > limit}
+        depth = _median(self._trunk_depth) if limits else None
+        return set() if depth is None else {c for c, limit in limits if depth > limit}
 
     def view_known(self) -> bool:
         """Enough frames seen to judge the view (see view_too_deep)."""
@@ -269,24 +276,19 @@ class ExerciseEngine:
         """The body points at the camera more than the spec's faults can be judged from (the
         median of the spec's view_depth_signal over the last seconds is above
         ``spec.max_view_depth``)."""
-        if not self.view_known():
-            return False
-        # statistics.median: np.median's value on these finite ratios, at a fraction of the cost
-        # (a spec with a deep_view_signal asks every frame at rest)
-        return statistics.median([r for _, r in self._depth]) > self.spec.max_view_depth
+        depth = _median(self._depth)
+        return depth is not None and depth > self.spec.max_view_depth
 
-    def _judge_faults(self) -> bool:
-        """Faults are judged unless the camera looks too much along the body for this exercise
-        (depth is what MediaPipe gets most wrong; end-on it is all depth)."""
-        if not self.view_too_deep():
-            return True
-        if not self._end_on_warned:
+    def _warn_if_unjudged(self) -> None:
+        """Once, when a rep ends while the camera looks too much along the body for this
+        exercise's faults to be judged (depth is what MediaPipe gets most wrong; end-on it is
+        all depth)."""
+        if not self._end_on_warned and self.view_too_deep():
             self._end_on_warned = True
             self.warnings.append(
                 "The camera looks along the body (from the feet or the head, or too obliquely): reps "
                 f"are counted, but form faults cannot be judged from there. {self.spec.camera_tip}"
             )
-        return False
 
     def _handle(self, t: float, out: MachineOutput, events: list[Event]) -> None:
         if out.top_reached:
@@ -294,10 +296,9 @@ class ExerciseEngine:
         res = out.completed
         if res is None:
             return
-        if not self._judge_faults():
-            res.faults = []
-        elif unjudged := self._unjudged([c for c, _, _ in res.faults]):
-            res.faults = [f for f in res.faults if f[0] not in unjudged]
+        self._warn_if_unjudged()
+        judged = self._judged(tuple(c for c, _, _ in res.faults))
+        res.faults = [f for f in res.faults if f[0] in judged]
         side = as_side(self._rep_side or self.side)
         codes = [c for c, _, _ in res.faults]
         hold_short = self.spec.hold_target_s > 0 and (
@@ -397,12 +398,13 @@ class ExerciseEngine:
             counts=self.counts(),
             hold_elapsed_s=out.hold_elapsed_s,
             hold_target_s=self.spec.hold_target_s,
-            active_faults=self._judged_now(out.active_faults),
+            active_faults=self._judged(out.active_faults),
             events=tuple(events),
         )
 
-    def _judged_now(self, codes: tuple[str, ...]) -> tuple[str, ...]:
-        """The live fault cues the current view can judge."""
+    def _judged(self, codes: tuple[str, ...]) -> tuple[str, ...]:
+        """Those of ``codes`` the current view can judge: none while the camera looks along the
+        body (view_too_deep), and not a rule's whose max_view_depth the trunk exceeds."""
         if not codes:
             return codes
         if self.view_too_deep():

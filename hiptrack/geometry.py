@@ -57,6 +57,13 @@ def elevation_deg(u: Vec, reference: Vec) -> float:
     return d if reference[0] >= 0 else -d
 
 
+def image_steepness(u: Vec) -> float:
+    """|sin| of a 2-D image vector's angle from the horizontal: 0 = horizontal, 1 = vertical
+    (NaN for a zero vector)."""
+    n = norm(u)
+    return abs(float(u[1])) / n if n > 1e-9 else float("nan")
+
+
 def tilt_from_vertical_deg(u: Vec) -> float:
     """Unsigned angle of a 2-D image vector from the vertical, 0-90 deg."""
     a = abs(float(np.degrees(np.arctan2(abs(u[0]), abs(u[1])))))

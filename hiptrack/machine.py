@@ -249,7 +249,9 @@ class RepMachine:
         if rest is None:
             engaged = self.main.engaged_above
             if engaged is not None and v > engaged:
-                self._assumed_rest = rest = self.main.assumed_rest(engaged)
+                given = self.main.engaged_rest
+                rest = engaged - self.main.min_rom if given is None else given
+                self._assumed_rest = rest
                 return self._at_rest(s, rest)
             self._rest.add(s)
             self._pre.append(s)

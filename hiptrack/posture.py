@@ -29,7 +29,7 @@ from typing import Literal
 
 import numpy as np
 
-from hiptrack.geometry import joint_angle, norm
+from hiptrack.geometry import image_steepness, joint_angle, norm
 from hiptrack.landmarks import Landmark as L
 from hiptrack.pose import Pose
 from hiptrack.votes import WindowVotes
@@ -118,14 +118,9 @@ def _side_lying_end_on(pose: Pose, trunk_dir: np.ndarray) -> bool:
         return False
     xy = pose.xy_px
     return all(
-        _image_vertical(xy[a] - xy[b]) >= _STACKED_IN_IMAGE
+        image_steepness(xy[a] - xy[b]) >= _STACKED_IN_IMAGE
         for a, b in ((L.LEFT_HIP, L.RIGHT_HIP), (L.LEFT_SHOULDER, L.RIGHT_SHOULDER))
     )
-
-
-def _image_vertical(v: np.ndarray) -> float:
-    """|cos| of the angle between an image vector and the image vertical."""
-    return abs(float(v[1])) / max(norm(v), 1e-6)
 
 
 def _knees_up_in_image(pose: Pose) -> bool:

@@ -69,7 +69,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from hiptrack.geometry import Vec, angle_between, cross3, elevation_deg, joint_angle, norm
+from hiptrack.geometry import Vec, angle_between, cross3, elevation_deg, image_steepness, joint_angle, norm
 from hiptrack.landmarks import Landmark as L
 from hiptrack.pose import Pose
 
@@ -477,9 +477,7 @@ def trunk_horizontal_deg(pose: Pose) -> float:
     "head, from above); 0 = seen across",
 )
 def trunk_image_steepness(pose: Pose) -> float:
-    t = _trunk_2d(pose)
-    n = norm(t)
-    return abs(float(t[1])) / n if n > 1e-9 else float("nan")
+    return image_steepness(_trunk_2d(pose))
 
 
 @signal("deg", "trunk angle from the image vertical, 2-D (0 = upright)")

@@ -114,10 +114,6 @@ class MainSignal(_Strict):
             raise ValueError("'engaged_rest' needs 'engaged_above' and must be below it")
         return self
 
-    def assumed_rest(self, engaged_above: float) -> float:
-        """The rest value assumed when the input starts above ``engaged_above``."""
-        return engaged_above - self.min_rom if self.engaged_rest is None else self.engaged_rest
-
 
 class FaultRule(_Strict):
     """A form fault: a signal compared with a threshold during a rep.
