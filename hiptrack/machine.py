@@ -349,7 +349,7 @@ class RepMachine:
                 self._buf, self._peak, self._top_since = [], -math.inf, None
                 ok = result is not None and self._plausible(result)
                 out = MachineOutput(
-                    "rest", s.v, rest, completed=result if ok else None, aborted=None if ok else "duration"
+                    "rest", s.v, rest, completed=result if ok else None, aborted=None if ok else "implausible"
                 )
             self._pre.clear()
             self._pre.append(s)
@@ -399,13 +399,18 @@ class RepMachine:
         exc = peak - rest
         if exc <= 0:
             return None
+        # the noise matters where the spec caps the top band (hold_tolerance_max) or asks a
+        # rep to stand out of it (min_rom_noise)
+        capped = self.main.hold_tolerance_max is not None
+        snr = self.main.min_rom_noise
+        noise = _noise(t, np.array([b.raw for b in self._buf])) if capped or snr is not None else 0.0
+        if snr is not None and exc < snr * noise:
+            return None
         # the top is judged from the highest level the signal keeps for about _PEAK_HOLD_S,
         # not from its single highest sample: a noise spike on the plateau would raise the
         # level and cut the hold short
         sustained = float(_rolling_median(t, v, _PEAK_HOLD_S).max())
-        # the noise only matters where the spec caps the band (hold_tolerance_max)
-        capped = self.main.hold_tolerance_max is not None
-        tol = self._tol(exc, _noise(t, np.array([b.raw for b in self._buf])) if capped else 0.0)
+        tol = self._tol(exc, noise if capped else 0.0)
         level = self._top_level(min(peak, sustained + _SPIKE_ALLOWANCE * tol), exc, tol)
         # the top region around the peak, bridging dips shorter than max_dip_s (noise)
         max_dip = self.main.max_dip_s

@@ -69,6 +69,12 @@ class MainSignal(_Strict):
         description="a rep whose range is below this fraction of the median of the previous reps "
         "is a partial motion (0 = off)",
     )
+    min_rom_noise: float | None = Field(
+        None,
+        gt=0,
+        description="a rep whose range is below this many noise sigmas of its own raw signal "
+        "(frame-to-frame scatter about a running median) is noise, not a rep (unset = off)",
+    )
     deep_view_signal: str | None = Field(
         None,
         description="main signal used instead while the camera looks along the body (the "

@@ -203,3 +203,27 @@ def test_an_overshoot_at_the_end_of_a_fast_rise_does_not_cut_the_hold_short(fps:
     (rep,) = completed_reps(load_builtin("clamshell"), lambda i: opening(i / fps), 10, fps)
     # within 3 deg of the plateau: from 2.26 s on the rise, through the bump, to 7.4 s
     assert rep.hold_s == pytest.approx(5.1, abs=0.35)
+
+
+@pytest.mark.parametrize("fps", [15, 30, 60])
+@pytest.mark.parametrize("gate", [True, False])
+def test_a_wobble_within_the_noise_is_not_a_rep_where_the_spec_asks(fps: int, gate: bool) -> None:
+    # the raised foot seen obliquely: on a third of the frames MediaPipe puts it 15 deg lower
+    # (the median filter removes those, but they are the signal's noise); two real 30 deg
+    # lifts, then an 8 deg wobble after the last lowering, which clears min_rom (5) but not
+    # 1.5 noise sigmas
+    rng = random.Random(11)
+    lifts = [PlannedRep(2.0, 1.0, 3.0, 1.0, 30.0), PlannedRep(9.0, 1.0, 3.0, 1.0, 30.0)]
+    wobble = PlannedRep(16.0, 0.8, 1.0, 0.8, 8.0)
+
+    def rise(i: int) -> float:
+        return 30.0 + curve(i / fps, [*lifts, wobble]) - (15.0 if rng.random() < 0.3 else 0.0)
+
+    spec = load_builtin("prone_hip_extension")
+    assert spec.main.min_rom_noise == 1.5
+    if not gate:
+        spec.main.min_rom_noise = None
+    reps = completed_reps(spec, rise, 22, fps)
+    assert len(reps) == (2 if gate else 3)
+    assert [r.start_s for r in reps] == pytest.approx([2.0, 9.0, 16.0][: len(reps)], abs=1.0)
+    assert [r.rom for r in reps[:2]] == pytest.approx([30.0, 30.0], abs=3.0)
