@@ -417,8 +417,12 @@ class RepMachine:
         a, b = _region(t, v >= level, ip, max_dip)
         if t[b] - t[a] < _OVERSHOOT_MAX_S:
             # MediaPipe can overshoot the end of a fast rise: a bump under a second long above a
-            # plateau that lasts seconds one tolerance lower. The plateau is the top, then.
-            a2, b2 = _region(t, v >= level - tol, ip, max_dip)
+            # plateau that lasts seconds. The plateau is the top, then. It is looked for one
+            # tolerance below the top band, or below the highest level the signal keeps for
+            # _PLATEAU_MIN_S if that is lower (seen from the feet, a reverse clamshell's shank
+            # overshoots its plateau by two tolerances)
+            kept = float(_rolling_median(t, v, _PLATEAU_MIN_S).max())
+            a2, b2 = _region(t, v >= min(level, kept) - tol, ip, max_dip)
             if t[b2] - t[a2] >= max(_PLATEAU_MIN_S, 3.0 * (t[b] - t[a])):
                 plateau = float(np.median(v[a2 : b2 + 1]))
                 level = self._top_level(plateau + _SPIKE_ALLOWANCE * tol, exc, tol)

@@ -227,3 +227,24 @@ def test_a_wobble_within_the_noise_is_not_a_rep_where_the_spec_asks(fps: int, ga
     assert len(reps) == (2 if gate else 3)
     assert [r.start_s for r in reps] == pytest.approx([2.0, 9.0, 16.0][: len(reps)], abs=1.0)
     assert [r.rom for r in reps[:2]] == pytest.approx([30.0, 30.0], abs=3.0)
+
+
+@pytest.mark.parametrize("fps", [15, 30, 60])
+def test_an_overshoot_far_above_the_plateau_does_not_cut_the_hold_short(fps: int) -> None:
+    # a reverse clamshell seen from the feet: the shank overshoots its plateau by 10 deg (over
+    # three times the top band) for 0.8 s, then holds 3 s at 10 deg, wobbling by 1 deg
+    def shank(t: float) -> float:
+        if t < 2 or t > 6.5:
+            return -10.0
+        if t < 2.3:
+            return -10.0 + 15.0 * (1 - math.cos(math.pi * (t - 2) / 0.3))
+        if t < 3.1:
+            return 10.0 + 10.0 * (1 + math.cos(math.pi * (t - 2.3) / 0.8)) / 2
+        if t <= 5.8:
+            return 10.0 + math.sin(2 * math.pi * t / 0.7)
+        return 10.0 * math.cos(math.pi * (t - 5.8) / 0.7)
+
+    (rep,) = completed_reps(load_builtin("reverse_clamshell"), lambda i: shank(i / fps), 10, fps)
+    # the plateau, from the end of the rise (~2.2 s) to the start of the fall (~5.9 s), not
+    # the half second at the top of the overshoot
+    assert rep.hold_s == pytest.approx(3.7, abs=0.5)
