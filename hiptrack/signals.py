@@ -56,8 +56,9 @@ trunk_horizontal_deg         deg   trunk angle from the image horizontal (0 = ly
 trunk_lean_2d_deg            deg   trunk angle from the image vertical (0 = upright)
 trunk_depth_ratio            ratio how much the trunk points at the camera (1 = camera at the
                                    feet or head)
-trunk_image_steepness        ratio |sin| of the trunk's image angle from the horizontal; a body
-                                   on the floor looks steep only seen end-on (0 = across)
+body_image_tallness          ratio height / (height + width) of the image box around shoulders,
+                                   hips, lower knee and lower ankle; a body on the floor looks
+                                   taller than wide (> 0.5) only seen end-on (0 = across)
 ============================ ===== ===============================================================
 """
 
@@ -69,7 +70,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from hiptrack.geometry import Vec, angle_between, cross3, elevation_deg, image_steepness, joint_angle, norm
+from hiptrack.geometry import Vec, angle_between, cross3, elevation_deg, joint_angle, norm
 from hiptrack.landmarks import Landmark as L
 from hiptrack.pose import Pose
 
@@ -472,12 +473,21 @@ def trunk_horizontal_deg(pose: Pose) -> float:
 
 @signal(
     "ratio",
-    "how steep the trunk looks in the image: |sin| of its angle from the image horizontal. A body "
-    "lying on the floor looks steep only when the camera looks along it (from the feet or the "
-    "head, from above); 0 = seen across",
+    "how tall the lying body looks in the image: height / (height + width) of the box around "
+    "the shoulders, the hips, the lower knee and the lower ankle. It is over 0.5 (taller than "
+    "wide) only when the camera looks along the body, from the feet or the head; 0 = seen across",
 )
-def trunk_image_steepness(pose: Pose) -> float:
-    return image_steepness(_trunk_2d(pose))
+def body_image_tallness(pose: Pose) -> float:
+    # Unlike the trunk's own steepness, this does not hang on a trunk line that the view
+    # foreshortens to a few pixels. The lower knee and ankle (in the image) are the bottom
+    # leg's, on the floor: a lifted top leg would make a body seen across look tall.
+    xy = pose.xy_px
+    pts = [xy[L.LEFT_SHOULDER], xy[L.RIGHT_SHOULDER], xy[L.LEFT_HIP], xy[L.RIGHT_HIP]]
+    for a, b in ((L.LEFT_KNEE, L.RIGHT_KNEE), (L.LEFT_ANKLE, L.RIGHT_ANKLE)):
+        pts.append(xy[a] if xy[a][1] > xy[b][1] else xy[b])
+    box = np.ptp(np.array(pts), axis=0)
+    w, h = float(box[0]), float(box[1])
+    return h / (w + h) if w + h > 1e-6 else float("nan")
 
 
 @signal("deg", "trunk angle from the image vertical, 2-D (0 = upright)")

@@ -216,10 +216,10 @@ class ExerciseSpec(_Strict):
         description="faults are judged only while the camera looks along the body less than this "
         "(view_depth_signal: 0 = body across the view, 1 = camera at the feet or head)",
     )
-    view_depth_signal: Literal["trunk_depth_ratio", "trunk_image_steepness"] = Field(
+    view_depth_signal: Literal["trunk_depth_ratio", "body_image_tallness"] = Field(
         "trunk_depth_ratio",
         description="the signal max_view_depth is compared with (its median over 5 s): "
-        "trunk_depth_ratio (world depth) or trunk_image_steepness (for bodies lying on their side, "
+        "trunk_depth_ratio (world depth) or body_image_tallness (for bodies lying on their side, "
         "where world depth cannot tell an oblique view from one along the body)",
     )
     camera_tip: str

@@ -191,11 +191,41 @@ def _rolling_trunk(pose, into_depth_deg: float):
 
 def test_a_side_lying_body_seen_obliquely_is_judged_though_world_depth_says_end_on() -> None:
     """On the side, MediaPipe's world depth reads an oblique view much like one from the feet;
-    the side-lying specs judge the view from the trunk's steepness in the image instead."""
+    the side-lying specs judge the view from the body's shape in the image instead."""
     s = run((t, _rolling_trunk(p, 60.0)) for t, p in sequence(plan(4), 30))
     assert len(s.reps) == 4
     assert not any("from the feet or the head" in w for w in s.warnings)
     assert any(f.code == "trunk_rotation" for f in s.faults)
+
+
+def _seen_from_the_feet(pose):
+    """The body receding from the camera: its image squeezed to a tenth of its length about
+    the hips, so it looks taller than wide (the world landmarks are left as they are)."""
+    from dataclasses import replace
+
+    if pose is None:
+        return None
+    xy = pose.xy_px.copy()
+    hip_x = (xy[23, 0] + xy[24, 0]) / 2
+    xy[:, 0] = hip_x + 0.1 * (xy[:, 0] - hip_x)
+    return replace(pose, xy_px=xy)
+
+
+def test_a_side_lying_body_seen_from_the_feet_is_counted_but_not_judged() -> None:
+    # the same rolling trunk as above, judged from the front, is not judged from the feet, even
+    # where MediaPipe's trunk line is no help (here it stays level in the image)
+    from hiptrack.signals import body_image_tallness
+
+    stream = list(sequence(plan(4), 30))
+    assert all(body_image_tallness(p) < 0.4 for _, p in stream if p is not None)
+    front = run((t, _rolling_trunk(p, 0.0)) for t, p in stream)
+    assert any(f.code == "trunk_rotation" for f in front.faults)
+    feet = [(t, _seen_from_the_feet(_rolling_trunk(p, 0.0))) for t, p in stream]
+    assert all(body_image_tallness(p) > 0.6 for _, p in feet if p is not None)
+    s = run(feet)
+    assert len(s.reps) == 4
+    assert {f.code for f in s.faults} == {"hold_short"}  # timing is still judged, form is not
+    assert any("from the feet or the head" in w for w in s.warnings)
 
 
 def test_a_fault_judged_from_the_front_only_is_dropped_in_an_oblique_view() -> None:
