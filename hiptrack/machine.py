@@ -399,18 +399,18 @@ class RepMachine:
         exc = peak - rest
         if exc <= 0:
             return None
-        # the noise matters where the spec caps the top band (hold_tolerance_max) or asks a
-        # rep to stand out of it (min_rom_noise)
-        capped = self.main.hold_tolerance_max is not None
+        # the noise matters where the spec caps the top band (hold_tolerance_max, see _tol) or
+        # asks a rep to stand out of it (min_rom_noise)
         snr = self.main.min_rom_noise
-        noise = _noise(t, np.array([b.raw for b in self._buf])) if capped or snr is not None else 0.0
+        needed = self.main.hold_tolerance_max is not None or snr is not None
+        noise = _noise(t, np.array([b.raw for b in self._buf])) if needed else 0.0
         if snr is not None and exc < snr * noise:
             return None
         # the top is judged from the highest level the signal keeps for about _PEAK_HOLD_S,
         # not from its single highest sample: a noise spike on the plateau would raise the
         # level and cut the hold short
         sustained = float(_rolling_median(t, v, _PEAK_HOLD_S).max())
-        tol = self._tol(exc, noise if capped else 0.0)
+        tol = self._tol(exc, noise)
         level = self._top_level(min(peak, sustained + _SPIKE_ALLOWANCE * tol), exc, tol)
         # the top region around the peak, bridging dips shorter than max_dip_s (noise)
         max_dip = self.main.max_dip_s

@@ -471,6 +471,10 @@ def trunk_horizontal_deg(pose: Pose) -> float:
     return float(np.degrees(np.arctan2(abs(t[1]), abs(t[0]) + 1e-9)))
 
 
+_TRUNK_CORNERS = (L.LEFT_SHOULDER, L.RIGHT_SHOULDER, L.LEFT_HIP, L.RIGHT_HIP)
+_KNEES_ANKLES = ((L.LEFT_KNEE, L.RIGHT_KNEE), (L.LEFT_ANKLE, L.RIGHT_ANKLE))
+
+
 @signal(
     "ratio",
     "how tall the lying body looks in the image: height / (height + width) of the box around "
@@ -482,11 +486,9 @@ def body_image_tallness(pose: Pose) -> float:
     # foreshortens to a few pixels. The lower knee and ankle (in the image) are the bottom
     # leg's, on the floor: a lifted top leg would make a body seen across look tall.
     xy = pose.xy_px
-    pts = [xy[L.LEFT_SHOULDER], xy[L.RIGHT_SHOULDER], xy[L.LEFT_HIP], xy[L.RIGHT_HIP]]
-    for a, b in ((L.LEFT_KNEE, L.RIGHT_KNEE), (L.LEFT_ANKLE, L.RIGHT_ANKLE)):
-        pts.append(xy[a] if xy[a][1] > xy[b][1] else xy[b])
-    box = np.ptp(np.array(pts), axis=0)
-    w, h = float(box[0]), float(box[1])
+    lower = [a if xy[a, 1] > xy[b, 1] else b for a, b in _KNEES_ANKLES]
+    pts = xy[[*_TRUNK_CORNERS, *lower]]
+    w, h = (pts.max(axis=0) - pts.min(axis=0)).tolist()
     return h / (w + h) if w + h > 1e-6 else float("nan")
 
 
