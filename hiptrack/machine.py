@@ -14,7 +14,8 @@ When a rep completes, its timing is measured on the buffered samples of that rep
 90 %) to the foot of the ramp, assuming a smooth (cosine-like) ramp; ``hold_s`` is the time
 within the hold tolerance of the peak (the highest level the signal keeps for about half a
 second, so a noise spike on the plateau does not shorten the hold), and ``peak_s`` the middle of
-that time.
+that time. A dip out of that band shorter than ``max_dip_s``, or one under 2 s that stays near
+the band, does not end the hold.
 """
 
 from __future__ import annotations
@@ -35,6 +36,8 @@ _SPIKE_ALLOWANCE = 0.15  # ...plus this fraction of the hold tolerance (a clean 
 _OVERSHOOT_MAX_S = 1.0  # a top this short above a plateau this long (and 3x longer)...
 _PLATEAU_MIN_S = 2.0  # ...one tolerance lower is an overshoot: the plateau is the top
 _NOISE_K = 3.0  # a capped top band narrower than this many noise sigmas would cut holds short
+_WOBBLE_S = 2.0  # a dip out of the top band shorter than this that stays within...
+_WOBBLE_TOL = 1.5  # ...this many more band half-widths of it is a wobble: the hold goes on
 
 
 def _ramp_phase(p: float) -> float:
@@ -426,7 +429,10 @@ class RepMachine:
             if t[b2] - t[a2] >= max(_PLATEAU_MIN_S, 3.0 * (t[b] - t[a])):
                 plateau = float(np.median(v[a2 : b2 + 1]))
                 level = self._top_level(plateau + _SPIKE_ALLOWANCE * tol, exc, tol)
-                a, b = _region(t, v >= level, ip, max_dip)
+        # MediaPipe's landmarks wander on the floor: the signal can sag out of the band for a
+        # second or more and come back. A sag that stays near the band is a wobble, not the end
+        # of the hold (a deeper one still needs to be shorter than max_dip_s)
+        a, b = _region(t, v >= level, ip, max_dip, (v >= level - _WOBBLE_TOL * tol, _WOBBLE_S))
         hold_start = _cross(t, v, a - 1, a, level) if a > 0 else float(t[a])
         hold_end = _cross(t, v, b, b + 1, level) if b < len(v) - 1 else float(t[b])
         # rise: 10 % and 90 % crossings before the peak, extrapolated to the foot of the ramp
@@ -509,14 +515,24 @@ def _rolling_median(
 
 
 def _region(
-    t: npt.NDArray[np.float64], above: npt.NDArray[np.bool_], i: int, max_dip: float
+    t: npt.NDArray[np.float64],
+    above: npt.NDArray[np.bool_],
+    i: int,
+    max_dip: float,
+    near: tuple[npt.NDArray[np.bool_], float] | None = None,
 ) -> tuple[int, int]:
     """First and last index of the run of ``above`` around index ``i``, bridging gaps
-    shorter than ``max_dip`` seconds (``i`` itself is part of the run)."""
+    shorter than ``max_dip`` seconds (``i`` itself is part of the run), and, with ``near`` =
+    (mask, seconds), gaps shorter than those seconds whose samples are all in the mask."""
+
+    def bridged(j: int, k: int) -> bool:  # the gap between run ends j < k
+        gap = float(t[k] - t[j])
+        return gap <= max_dip or (near is not None and gap <= near[1] and bool(near[0][j:k].all()))
+
     a = b = i
     while True:
         left = np.nonzero(above[:a])[0]
-        if left.size and t[a] - t[left[-1]] <= max_dip:
+        if left.size and bridged(int(left[-1]), a):
             a = int(left[-1])
             while a > 0 and above[a - 1]:
                 a -= 1
@@ -524,7 +540,7 @@ def _region(
         break
     while True:
         right = np.nonzero(above[b + 1 :])[0]
-        if right.size and t[b + 1 + right[0]] - t[b] <= max_dip:
+        if right.size and bridged(b, b + 1 + int(right[0])):
             b = b + 1 + int(right[0])
             while b < len(above) - 1 and above[b + 1]:
                 b += 1

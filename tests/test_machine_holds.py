@@ -248,3 +248,27 @@ def test_an_overshoot_far_above_the_plateau_does_not_cut_the_hold_short(fps: int
     # the plateau, from the end of the rise (~2.2 s) to the start of the fall (~5.9 s), not
     # the half second at the top of the overshoot
     assert rep.hold_s == pytest.approx(3.7, abs=0.5)
+
+
+@pytest.mark.parametrize("fps", [15, 30, 60])
+@pytest.mark.parametrize(("sag", "sag_s", "whole"), [(6.0, 1.2, True), (6.0, 2.5, False), (20.0, 1.2, False)])
+def test_a_sag_near_the_top_is_a_wobble_but_a_deep_or_long_one_ends_the_hold(
+    fps: int, sag: float, sag_s: float, whole: bool
+) -> None:
+    # a clamshell held 2.8-8.2 s at 30 deg (top band 3 deg): MediaPipe's knee sags by 6 deg
+    # (out of the band, within 1.5 more band widths) for 1.2 s from 4 s and comes back, which
+    # is a wobble. Sagging that long by 20 deg (two thirds of the way down), or by 6 deg for
+    # longer than 2 s, is not: the hold is then the longer part (after the sag)
+    spec = load_builtin("clamshell")
+    spec.main.median_s = 0.0  # the sag reaches the machine whole
+    assert spec.main.max_dip_s < sag_s  # not bridged as a short dip
+
+    def opening(i: int) -> float:
+        t = i / fps
+        return one_rep(t, 30.0, 5.0) - (sag if 4.0 <= t < 4.0 + sag_s else 0.0)
+
+    (rep,) = completed_reps(spec, opening, 12, fps)
+    end = 8.2
+    start = 2.8 if whole else 4.0 + sag_s + 0.1
+    assert rep.hold_end_s == pytest.approx(end, abs=0.3)
+    assert rep.hold_start_s == pytest.approx(start, abs=0.3)
