@@ -132,8 +132,13 @@ class ExerciseEngine:
         self._in_position = False
         self._depth: deque[tuple[float, float]] = deque()
         self._view_depth = signals.SIGNALS[spec.view_depth_signal].fn
+        limits = {
+            r.code: (r.max_view_depth, r.oblique_above) for r in spec.faults if r.max_view_depth is not None
+        }
         # fault rules judged only from the front or the back: their depth limits
-        self._front_only = {r.code: r.max_view_depth for r in spec.faults if r.max_view_depth is not None}
+        self._front_only = {c: depth for c, (depth, above) in limits.items() if above is None}
+        # fault rules judged from every view, with another threshold beyond their depth limit
+        self._oblique_limits = {c: depth for c, (depth, above) in limits.items() if above is not None}
         self._trunk_depth: deque[tuple[float, float]] = deque()
         self._end_on_warned = False
         self._rep_before_view = False  # the counting machine's rep began before the view was known
@@ -143,6 +148,8 @@ class ExerciseEngine:
         # chosen has seen the rest before the rep (see _choose_main)
         deep = spec.main.deep_view_signal
         self._shadow: tuple[str, RepMachine] | None = (deep, RepMachine(spec)) if deep else None
+        for machine in (self.machine, *((self._shadow[1],) if self._shadow else ())):
+            machine.oblique = self._oblique
 
     # -- per frame ----------------------------------------------------------------------------
     def update(self, t_ms: float, pose: Pose | None) -> FrameState:
@@ -258,7 +265,7 @@ class ExerciseEngine:
 
     def _update_view(self, t: float, pose: Pose) -> None:
         _window(self._depth, t, self._view_depth(pose))
-        if self._front_only:
+        if self._front_only or self._oblique_limits:
             _window(self._trunk_depth, t, signals.trunk_depth_ratio(pose))
 
     def _unjudged(self, codes: tuple[str, ...]) -> set[str]:
@@ -267,6 +274,13 @@ class ExerciseEngine:
         limits = [(c, self._front_only[c]) for c in codes if c in self._front_only]
         depth = _median(self._trunk_depth) if limits else None
         return set() if depth is None else {c for c, limit in limits if depth > limit}
+
+    def _oblique(self, code: str) -> bool:
+        """The trunk points at the camera more than the rule ``code``'s max_view_depth (median
+        trunk_depth_ratio of the last 5 s): its oblique_above applies."""
+        limit = self._oblique_limits.get(code)
+        depth = _median(self._trunk_depth) if limit is not None else None
+        return depth is not None and limit is not None and depth > limit
 
     def view_known(self) -> bool:
         """Enough frames seen to judge the view (see view_too_deep)."""

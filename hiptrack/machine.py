@@ -23,6 +23,7 @@ from __future__ import annotations
 import math
 import statistics
 from collections import deque
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -171,6 +172,9 @@ class RepMachine:
         self.delay_s = med / 2.0 + 1.0 / (2.0 * math.pi * hz)
         self._lp = {name: LowPass(hz, med) for name in spec.fault_signals}
         self._unwrap: dict[str, float] = {}
+        # whether the view is now beyond a fault rule's max_view_depth (its oblique_above then
+        # applies); set by the engine, which watches the view
+        self.oblique: Callable[[str], bool] = lambda code: False
         self.reset()
 
     def reset(self) -> None:
@@ -391,7 +395,7 @@ class RepMachine:
         """The rule is broken, and (``best_fraction``) short of the person's own best rep."""
         best = self._best.get(rule.code)
         own_best = rule.best_fraction is None or best is None or value < rule.best_fraction * best
-        return own_best and rule.broken(value, reference)
+        return own_best and rule.broken(value, reference, self.oblique(rule.code))
 
     # -- measurement of a finished rep --------------------------------------------------------
     def _measure(self, rest: float) -> RepResult | None:
@@ -490,7 +494,7 @@ class RepMachine:
             held = _held_extreme(t, x, rule.min_duration_s, rule.above is not None)
             if held is not None:
                 reference = math.nan if ref is None else float(ref[int(np.argmin(np.abs(t - held[0])))])
-                if rule.broken(held[1], reference):
+                if rule.broken(held[1], reference, self.oblique(rule.code)):
                     found.append((rule.code, held[0], held[1]))
         return found, measures
 

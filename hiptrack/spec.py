@@ -161,6 +161,12 @@ class FaultRule(_Strict):
         "(trunk_depth_ratio, median of the last 5 s): for a fault that only a view from the "
         "front or the back shows",
     )
+    oblique_above: float | None = Field(
+        None,
+        description="with max_view_depth and above: beyond that view depth (a camera at an angle "
+        "to the body) the rule is still judged, against this threshold instead of above, for a "
+        "measure the angle inflates",
+    )
     cue: str = Field(description="short instruction shown to the patient")
     description: str = ""
 
@@ -178,17 +184,20 @@ class FaultRule(_Strict):
             raise ValueError("'compared_to' works with 'above' (a measure that must be large)")
         if self.best_fraction is not None and (self.below is None or self.at != "peak"):
             raise ValueError("'best_fraction' works with 'below' and at = \"peak\"")
+        if self.oblique_above is not None and (self.above is None or self.max_view_depth is None):
+            raise ValueError("'oblique_above' works with 'above' and 'max_view_depth'")
         return self
 
-    def broken(self, value: float, reference: float = math.nan) -> bool:
+    def broken(self, value: float, reference: float = math.nan, oblique: bool = False) -> bool:
         """``value``: this rule's measure; ``reference``: the same measure of ``compared_to``
-        (unknown: judged on the threshold alone)."""
+        (unknown: judged on the threshold alone); ``oblique``: the view is beyond the rule's
+        max_view_depth (``oblique_above`` applies)."""
         if value != value:  # NaN: cannot judge
             return False
         if self.above is not None:
             if self.min_ratio is not None and reference == reference and value < self.min_ratio * reference:
                 return False
-            return value > self.above
+            return value > (self.oblique_above if oblique and self.oblique_above is not None else self.above)
         assert self.below is not None
         return value < self.below
 

@@ -246,6 +246,34 @@ def test_a_fault_judged_from_the_front_only_is_dropped_in_an_oblique_view() -> N
     assert "trunk_rotation" not in codes(60.0)  # neither recorded nor cued live
 
 
+def test_a_fault_with_an_oblique_threshold_is_judged_against_it_in_an_oblique_view() -> None:
+    # as sidelying_hip_abduction's leg_too_high: judged from every view, with a higher line
+    # beyond the depth of a view from the front or the back
+    def faults(into_depth_deg: float, oblique_above: float | None) -> tuple[list[float], set[str]]:
+        spec = load_builtin("clamshell")
+        (rule,) = [r for r in spec.faults if r.code == "trunk_rotation"]
+        rule.max_view_depth, rule.oblique_above = 0.3, oblique_above
+        engine = ExerciseEngine(spec)
+        live = set()
+        for t, p in sequence(plan(4), 30):
+            live |= set(engine.update(t, _rolling_trunk(p, into_depth_deg)).active_faults)
+        s = engine.session(SourceInfo(path="synthetic"))
+        assert len(s.reps) == 4
+        return [f.value for f in s.faults if f.code == "trunk_rotation"], live
+
+    front, live = faults(0.0, None)
+    assert front and "trunk_rotation" in live
+    roll = min(front)  # the rolled reps' measure, well above the rule's line (24 deg)
+    assert roll > 30.0
+    # from the front the oblique line does not apply
+    assert faults(0.0, roll + 5.0)[0] == front
+    # obliquely: over the oblique line the rolled reps are flagged, recorded and cued live...
+    oblique, live = faults(60.0, 25.0)
+    assert oblique and "trunk_rotation" in live
+    # ...and under it they are not
+    assert faults(60.0, max(oblique) + 5.0) == ([], set())
+
+
 def test_a_long_hold_that_looks_like_another_position_is_not_a_wrong_position(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:

@@ -84,11 +84,21 @@ def test_broken_with_and_without_a_reference() -> None:
     assert not rule.broken(8.0, 4.0)
 
 
+def test_an_oblique_threshold_applies_only_to_an_oblique_view() -> None:
+    rule = FaultRule(
+        code="x", signal="top_leg_abduction_deg", above=45.0, max_view_depth=0.3, oblique_above=50.0, cue="c"
+    )
+    assert rule.broken(47.0)
+    assert not rule.broken(47.0, oblique=True)
+    assert rule.broken(51.0, oblique=True)
+
+
 @pytest.mark.parametrize(
     ("extra", "message"),
     [
         ({"compared_to": "knee_opening_deg"}, "together"),
         ({"compared_to": "no_such_signal", "min_ratio": 0.5}, "compared_to"),
+        ({"oblique_above": 30.0}, "oblique_above"),  # without max_view_depth
     ],
 )
 def test_bad_comparisons_are_reported_with_the_field(extra: dict, message: str) -> None:
