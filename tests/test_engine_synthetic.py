@@ -228,50 +228,42 @@ def test_a_side_lying_body_seen_from_the_feet_is_counted_but_not_judged() -> Non
     assert any("from the feet or the head" in w for w in s.warnings)
 
 
-def test_a_fault_judged_from_the_front_only_is_dropped_in_an_oblique_view() -> None:
+def _trunk_rotations(into_depth_deg: float, max_view_depth: float, oblique_above: float | None = None):
+    """The rolling trunk turned into depth, judged with clamshell's trunk_rotation limited to
+    ``max_view_depth`` (and ``oblique_above``): the recorded faults' values, and whether the
+    fault was cued live."""
     spec = load_builtin("clamshell")
     (rule,) = [r for r in spec.faults if r.code == "trunk_rotation"]
-    rule.max_view_depth = 0.3  # as sidelying_hip_abduction's hips_not_stacked
+    rule.max_view_depth, rule.oblique_above = max_view_depth, oblique_above
+    engine = ExerciseEngine(spec)
+    live = False
+    for t, p in sequence(plan(4), 30):
+        live |= "trunk_rotation" in engine.update(t, _rolling_trunk(p, into_depth_deg)).active_faults
+    s = engine.session(SourceInfo(path="synthetic"))
+    assert len(s.reps) == 4
+    return [f.value for f in s.faults if f.code == "trunk_rotation"], live
 
-    def codes(into_depth_deg: float) -> set[str]:
-        engine = ExerciseEngine(spec)
-        live = set()
-        for t, p in sequence(plan(4), 30):
-            live |= set(engine.update(t, _rolling_trunk(p, into_depth_deg)).active_faults)
-        s = engine.session(SourceInfo(path="synthetic"))
-        assert len(s.reps) == 4
-        return {f.code for f in s.faults} | live
 
-    assert "trunk_rotation" in codes(0.0)  # from the front: depth ratio 0
-    assert "trunk_rotation" not in codes(60.0)  # neither recorded nor cued live
+def test_a_fault_judged_from_the_front_only_is_dropped_in_an_oblique_view() -> None:
+    # max_view_depth 0.3, as sidelying_hip_abduction's hips_not_stacked
+    assert _trunk_rotations(0.0, 0.3) != ([], False)  # from the front: depth ratio 0
+    assert _trunk_rotations(60.0, 0.3) == ([], False)  # neither recorded nor cued live
 
 
 def test_a_fault_with_an_oblique_threshold_is_judged_against_it_in_an_oblique_view() -> None:
     # as sidelying_hip_abduction's leg_too_high: judged from every view, with a higher line
     # beyond the depth of a view from the front or the back
-    def faults(into_depth_deg: float, oblique_above: float | None) -> tuple[list[float], set[str]]:
-        spec = load_builtin("clamshell")
-        (rule,) = [r for r in spec.faults if r.code == "trunk_rotation"]
-        rule.max_view_depth, rule.oblique_above = 0.3, oblique_above
-        engine = ExerciseEngine(spec)
-        live = set()
-        for t, p in sequence(plan(4), 30):
-            live |= set(engine.update(t, _rolling_trunk(p, into_depth_deg)).active_faults)
-        s = engine.session(SourceInfo(path="synthetic"))
-        assert len(s.reps) == 4
-        return [f.value for f in s.faults if f.code == "trunk_rotation"], live
-
-    front, live = faults(0.0, None)
-    assert front and "trunk_rotation" in live
+    front, live = _trunk_rotations(0.0, 0.3)
+    assert front and live
     roll = min(front)  # the rolled reps' measure, well above the rule's line (24 deg)
     assert roll > 30.0
     # from the front the oblique line does not apply
-    assert faults(0.0, roll + 5.0)[0] == front
+    assert _trunk_rotations(0.0, 0.3, roll + 5.0)[0] == front
     # obliquely: over the oblique line the rolled reps are flagged, recorded and cued live...
-    oblique, live = faults(60.0, 25.0)
-    assert oblique and "trunk_rotation" in live
+    oblique, live = _trunk_rotations(60.0, 0.3, 25.0)
+    assert oblique and live
     # ...and under it they are not
-    assert faults(60.0, max(oblique) + 5.0) == ([], set())
+    assert _trunk_rotations(60.0, 0.3, max(oblique) + 5.0) == ([], False)
 
 
 def test_a_long_hold_that_looks_like_another_position_is_not_a_wrong_position(
