@@ -279,8 +279,10 @@ class ExerciseEngine:
         """The trunk points at the camera more than the rule ``code``'s max_view_depth (median
         trunk_depth_ratio of the last 5 s): its oblique_above applies."""
         limit = self._oblique_limits.get(code)
-        depth = _median(self._trunk_depth) if limit is not None else None
-        return depth is not None and limit is not None and depth > limit
+        if limit is None:
+            return False
+        depth = _median(self._trunk_depth)
+        return depth is not None and depth > limit
 
     def view_known(self) -> bool:
         """Enough frames seen to judge the view (see view_too_deep)."""

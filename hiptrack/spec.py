@@ -159,7 +159,7 @@ class FaultRule(_Strict):
         le=1,
         description="judged only while the trunk points at the camera at most this much "
         "(trunk_depth_ratio, median of the last 5 s): for a fault that only a view from the "
-        "front or the back shows",
+        "front or the back shows (with oblique_above: judged beyond it too, against that)",
     )
     oblique_above: float | None = Field(
         None,
