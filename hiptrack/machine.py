@@ -188,7 +188,7 @@ class RepMachine:
         self._first_seen: float | None = None
         self._assumed_rest: float | None = None
         self._roms: list[float] = []
-        self._best: dict[str, float] = {}  # per fault rule: largest peak measure of the reps so far
+        self._earlier: dict[str, list[float]] = {}  # per fault rule: the peak measures of the reps so far
         self._armed = True
         self._lp_main.reset()
         for lp in self._lp.values():
@@ -279,7 +279,7 @@ class RepMachine:
         self._roms.append(r.rom)
         for code, value in r.measures.items():
             if math.isfinite(value):
-                self._best[code] = max(self._best.get(code, value), value)
+                self._earlier.setdefault(code, []).append(value)
         return True
 
     def finish(self) -> RepResult | None:
@@ -392,10 +392,12 @@ class RepMachine:
         )
 
     def _judged(self, rule: FaultRule, value: float, reference: float) -> bool:
-        """The rule is broken, and (``best_fraction``) short of the person's own best rep."""
-        best = self._best.get(rule.code)
-        own_best = rule.best_fraction is None or best is None or value < rule.best_fraction * best
-        return own_best and rule.broken(value, reference, self.oblique(rule.code))
+        """The rule is broken (``typical_ratio``: against the person's earlier reps too), and
+        (``best_fraction``) short of the person's own best rep."""
+        earlier = self._earlier.get(rule.code)
+        own_best = rule.best_fraction is None or not earlier or value < rule.best_fraction * max(earlier)
+        typical = statistics.median(earlier) if earlier and rule.typical_ratio is not None else None
+        return own_best and rule.broken(value, reference, self.oblique(rule.code), typical)
 
     # -- measurement of a finished rep --------------------------------------------------------
     def _measure(self, rest: float) -> RepResult | None:

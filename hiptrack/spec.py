@@ -167,6 +167,14 @@ class FaultRule(_Strict):
         "to the body) the rule is still judged, against this threshold instead of above, for a "
         "measure the angle inflates",
     )
+    typical_above: float | None = Field(
+        None,
+        description="with typical_ratio, an 'above' rule at = peak: also broken when the measure is "
+        "above this and at least typical_ratio times the median of the person's earlier reps (a "
+        "fault small in degrees but large against the view's own artifact, which the earlier "
+        "reps show)",
+    )
+    typical_ratio: float | None = Field(None, gt=1)
     cue: str = Field(description="short instruction shown to the patient")
     description: str = ""
 
@@ -186,18 +194,33 @@ class FaultRule(_Strict):
             raise ValueError("'best_fraction' works with 'below' and at = \"peak\"")
         if self.oblique_above is not None and (self.above is None or self.max_view_depth is None):
             raise ValueError("'oblique_above' works with 'above' and 'max_view_depth'")
+        if (self.typical_above is None) != (self.typical_ratio is None):
+            raise ValueError("give 'typical_above' and 'typical_ratio' together")
+        if self.typical_above is not None and (self.above is None or self.at != "peak"):
+            raise ValueError("'typical_above' works with 'above' and at = \"peak\"")
         return self
 
-    def broken(self, value: float, reference: float = math.nan, oblique: bool = False) -> bool:
+    def broken(
+        self, value: float, reference: float = math.nan, oblique: bool = False, typical: float | None = None
+    ) -> bool:
         """``value``: this rule's measure; ``reference``: the same measure of ``compared_to``
         (unknown: judged on the threshold alone); ``oblique``: the view is beyond the rule's
-        max_view_depth (``oblique_above`` applies)."""
+        max_view_depth (``oblique_above`` applies); ``typical``: the median measure of the
+        person's earlier reps (None before the first)."""
         if value != value:  # NaN: cannot judge
             return False
         if self.above is not None:
             if self.min_ratio is not None and reference == reference and value < self.min_ratio * reference:
                 return False
-            return value > (self.oblique_above if oblique and self.oblique_above is not None else self.above)
+            if value > (self.oblique_above if oblique and self.oblique_above is not None else self.above):
+                return True
+            return (
+                typical is not None
+                and self.typical_above is not None
+                and self.typical_ratio is not None
+                and value > self.typical_above
+                and value >= self.typical_ratio * typical
+            )
         assert self.below is not None
         return value < self.below
 

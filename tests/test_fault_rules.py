@@ -8,6 +8,10 @@ therefore needs the feet's opening to be at least half the knees' opening as wel
 ``incomplete_extension`` threshold; a rep is incomplete only if it is also well short of the
 person's own best rep so far.
 
+``typical_above`` / ``typical_ratio``: MediaPipe's shoulder line turns with a clamshell's knee
+by an amount steady for one person and view; a roll under the absolute line still stands out
+against the person's earlier reps.
+
 Roll signals: a line's direction is known modulo 180 deg.
 """
 
@@ -142,6 +146,62 @@ def bridge_reps(rises: list[float], fps: int = 30) -> list[list[str]]:
     if (last := m.finish()) is not None:
         out.append([code for code, _, _ in last.faults])
     return out
+
+
+def clamshell_rolls(rolls: list[float], typical: bool = True, fps: int = 30) -> list[tuple[list[str], bool]]:
+    """Clamshells (40 deg, shape() timing, one every 8 s) whose shoulder line turns ``rolls``
+    deg at the top; per rep, its faults and whether trunk_rotation was cued live."""
+    spec = load_builtin("clamshell")
+    (rule,) = [r for r in spec.faults if r.code == "trunk_rotation"]
+    if not typical:
+        rule.typical_above = rule.typical_ratio = None
+    m = RepMachine(spec)
+    out: list[tuple[list[str], bool]] = []
+    live = False
+    for i in range(int(8 * len(rolls) * fps)):
+        t = i / fps
+        k, u = divmod(t, 8.0)
+        x = shape(u)
+        sig = {
+            "top_knee_rise_deg": 40.0 * x,
+            "knee_opening_scaled_deg": 40.0 * x,
+            "knee_opening_deg": 40.0 * x,
+            "foot_opening_deg": 0.0,
+            "shoulder_roll_deg": rolls[int(k)] * x,
+        }
+        step = m.update(t, sig["top_knee_rise_deg"], sig)
+        live |= "trunk_rotation" in step.active_faults
+        if step.completed is not None:
+            out.append(([code for code, _, _ in step.completed.faults], live))
+            live = False
+    return out
+
+
+def test_a_roll_small_in_degrees_but_large_for_the_person_is_trunk_rotation() -> None:
+    rule = next(r for r in load_builtin("clamshell").faults if r.code == "trunk_rotation")
+    assert rule.above == 24.0 and rule.typical_above == 14.0 and rule.typical_ratio == 1.7
+    # the view's own artifact reads 6 deg on this person's clean reps: a 16 deg roll stands out,
+    # recorded and cued live
+    assert clamshell_rolls([6.0, 6.0, 16.0]) == [([], False), ([], False), (["trunk_rotation"], True)]
+    # without the person's earlier reps to compare with, only the 24 deg line judges
+    assert clamshell_rolls([6.0, 6.0, 16.0], typical=False)[2] == ([], False)
+    assert clamshell_rolls([16.0, 6.0])[0] == ([], False)
+    # a steady 16 deg on every rep is the view's artifact, and 12 deg is under the 14 deg floor
+    assert clamshell_rolls([16.0, 16.0, 16.0]) == [([], False)] * 3
+    assert clamshell_rolls([5.0, 5.0, 12.0])[2] == ([], False)
+    # a big roll is trunk rotation from the first rep on
+    assert clamshell_rolls([30.0, 6.0])[0] == (["trunk_rotation"], True)
+
+
+def test_the_typical_line_needs_both_fields_on_a_peak_above_rule() -> None:
+    data = load_builtin("clamshell").model_dump()
+    data["faults"][0]["typical_ratio"] = None  # trunk_rotation: typical_above alone
+    with pytest.raises(SpecError, match="together"):
+        parse_spec(data, "my_spec.toml")
+    data = load_builtin("bridge").model_dump()
+    data["faults"][0].update(typical_above=10.0, typical_ratio=1.5)  # incomplete_extension: 'below'
+    with pytest.raises(SpecError, match="typical_above"):
+        parse_spec(data, "my_spec.toml")
 
 
 def test_a_camera_that_shrinks_every_bridge_flags_only_the_first() -> None:
