@@ -174,7 +174,9 @@ class FaultRule(_Strict):
         "fault small in degrees but large against the view's own artifact, which the earlier "
         "reps show)",
     )
-    typical_ratio: float | None = Field(None, gt=1)
+    typical_ratio: float | None = Field(
+        None, gt=1, description="with typical_above: how many times the earlier reps' median"
+    )
     cue: str = Field(description="short instruction shown to the patient")
     description: str = ""
 
