@@ -172,7 +172,7 @@ class FaultRule(_Strict):
         description="with typical_ratio, an 'above' rule at = peak: also broken when the measure is "
         "above this and at least typical_ratio times the median of the person's earlier reps (a "
         "fault small in degrees but large against the view's own artifact, which the earlier "
-        "reps show)",
+        "reps show; for a 'change' whose earlier median is 0 or below, this alone decides)",
     )
     typical_ratio: float | None = Field(
         None, gt=1, description="with typical_above: how many times the earlier reps' median"
