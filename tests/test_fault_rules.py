@@ -193,6 +193,23 @@ def test_a_roll_small_in_degrees_but_large_for_the_person_is_trunk_rotation() ->
     assert clamshell_rolls([30.0, 6.0])[0] == (["trunk_rotation"], True)
 
 
+def test_the_typical_line_on_the_rule_itself() -> None:
+    rule = FaultRule(
+        code="x",
+        signal="knee_opening_deg",
+        measure="change",
+        above=7.5,
+        typical_above=5.0,
+        typical_ratio=2.0,
+        cue="c",
+    )
+    assert not rule.broken(6.0)  # no earlier reps: the 7.5 line alone
+    assert rule.broken(6.0, typical=2.5) and not rule.broken(6.0, typical=3.5)
+    assert rule.broken(6.0, typical=-0.8)  # knees that closed further on earlier reps
+    assert not rule.broken(4.5, typical=0.0)  # under the floor
+    assert rule.broken(8.0, typical=10.0)  # over the line whatever the earlier reps
+
+
 def test_the_typical_line_needs_both_fields_on_a_peak_above_rule() -> None:
     data = load_builtin("clamshell").model_dump()
     data["faults"][0]["typical_ratio"] = None  # trunk_rotation: typical_above alone
