@@ -132,14 +132,17 @@ class ExerciseEngine:
         self._in_position = False
         self._depth: deque[tuple[float, float]] = deque()
         self._view_depth = signals.SIGNALS[spec.view_depth_signal].fn
-        limits = {
-            r.code: (r.max_view_depth, r.oblique_above) for r in spec.faults if r.max_view_depth is not None
-        }
-        # fault rules judged only from the front or the back: their depth limits
-        self._front_only = {c: depth for c, (depth, above) in limits.items() if above is None}
-        # fault rules judged from every view, with another threshold beyond their depth limit
-        self._oblique_limits = {c: depth for c, (depth, above) in limits.items() if above is not None}
+        # fault rules judged only from the front or the back: their depth limits; and those
+        # judged from every view, with another threshold beyond their depth limit
+        self._front_only: dict[str, float] = {}
+        self._oblique_limits: dict[str, float] = {}
+        for r in spec.faults:
+            if r.max_view_depth is not None:
+                limits = self._front_only if r.oblique_above is None else self._oblique_limits
+                limits[r.code] = r.max_view_depth
         self._trunk_depth: deque[tuple[float, float]] = deque()
+        self._trunk_depth_median: float | None = None  # of _trunk_depth, once per frame...
+        self._trunk_depth_fresh = False  # ...when first asked (see _trunk_depth_now)
         self._end_on_warned = False
         self._rep_before_view = False  # the counting machine's rep began before the view was known
         self._ever_in_position = False
@@ -267,12 +270,21 @@ class ExerciseEngine:
         _window(self._depth, t, self._view_depth(pose))
         if self._front_only or self._oblique_limits:
             _window(self._trunk_depth, t, signals.trunk_depth_ratio(pose))
+            self._trunk_depth_fresh = False
+
+    def _trunk_depth_now(self) -> float | None:
+        """Median trunk_depth_ratio of the last 5 s (None before enough frames). Computed at
+        most once per frame: the view limits of several rules, live and at a rep's end, ask it."""
+        if not self._trunk_depth_fresh:
+            self._trunk_depth_median = _median(self._trunk_depth)
+            self._trunk_depth_fresh = True
+        return self._trunk_depth_median
 
     def _unjudged(self, codes: tuple[str, ...]) -> set[str]:
         """Those of ``codes`` whose rule is judged only from the front or the back, while the
         trunk points at the camera more than that (median trunk_depth_ratio of the last 5 s)."""
         limits = [(c, self._front_only[c]) for c in codes if c in self._front_only]
-        depth = _median(self._trunk_depth) if limits else None
+        depth = self._trunk_depth_now() if limits else None
         return set() if depth is None else {c for c, limit in limits if depth > limit}
 
     def _oblique(self, code: str) -> bool:
@@ -281,7 +293,7 @@ class ExerciseEngine:
         limit = self._oblique_limits.get(code)
         if limit is None:
             return False
-        depth = _median(self._trunk_depth)
+        depth = self._trunk_depth_now()
         return depth is not None and depth > limit
 
     def view_known(self) -> bool:
