@@ -31,11 +31,22 @@ def add_model_options(p: argparse.ArgumentParser, default_complexity: str = "ful
         help="people the model looks for in each frame; 2 follows the patient among "
         "several people but halves the speed (default: 1)",
     )
+    g.add_argument(
+        "--no-turned-look",
+        dest="turned_look",
+        action="store_false",
+        help="when the model finds nobody in a frame, do not look again with the frame turned "
+        "90 and 180 deg (that second look finds many people lying on the floor whom the model "
+        "misses; without it an empty view costs nothing extra)",
+    )
 
 
 def estimator_options(args: argparse.Namespace) -> EstimatorOptions:
     return EstimatorOptions(
-        model=args.model, complexity=args.model_complexity, num_poses=max(1, args.num_poses)
+        model=args.model,
+        complexity=args.model_complexity,
+        num_poses=max(1, args.num_poses),
+        turned_look=getattr(args, "turned_look", True),
     )
 
 

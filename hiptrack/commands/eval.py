@@ -34,7 +34,8 @@ def register(sub: Any) -> None:
         "--track-cache",
         type=Path,
         metavar="DIR",
-        help="reuse/save pose tracks here as <clip>.<model>.npz (skips the model on reruns)",
+        help="reuse/save pose tracks here as <clip>.<model>.npz, or <clip>.<model>.upright.npz "
+        "with --no-turned-look (skips the model on reruns)",
     )
     add_model_options(p)
     p.set_defaults(func=run)
@@ -42,6 +43,8 @@ def register(sub: Any) -> None:
 
 def _track_for(media: Path, args: argparse.Namespace) -> PoseTrack:
     tag = args.model.stem if args.model else args.model_complexity
+    if not getattr(args, "turned_look", True):
+        tag += ".upright"
     cached = args.track_cache / f"{media.stem}.{tag}.npz" if args.track_cache else None
     if cached is not None and cached.exists():
         return PoseTrack.load(cached)

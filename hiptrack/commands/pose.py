@@ -51,6 +51,8 @@ def record_track(video: str | Path, args: argparse.Namespace) -> tuple[PoseTrack
             "fps": info.fps,
             "rotation_deg": info.rotation_deg,
             "model": est.model_path.name,
+            "turned_look": est.options.turned_look,
+            "turned_frames": est.turned_frames,
             "decode_errors": src.decode_errors,
             "hiptrack": __version__,
         }
