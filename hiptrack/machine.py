@@ -16,6 +16,10 @@ within the hold tolerance of the peak (the highest level the signal keeps for ab
 second, so a noise spike on the plateau does not shorten the hold), and ``peak_s`` the middle of
 that time. A dip out of that band shorter than ``max_dip_s``, or one under 2 s that stays near
 the band, does not end the hold.
+
+A rep that comes more than halfway down from its top and then stays still for 2 s (within
+``start_delta``) has ended, even short of the rest seen before it: that rest was wrong
+(MediaPipe's first frames drift), and the still level is the rest from then on.
 """
 
 from __future__ import annotations
@@ -39,6 +43,8 @@ _PLATEAU_MIN_S = 2.0  # ...one tolerance lower is an overshoot: the plateau is t
 _NOISE_K = 3.0  # a capped top band narrower than this many noise sigmas would cut holds short
 _WOBBLE_S = 2.0  # a dip out of the top band shorter than this that stays within...
 _WOBBLE_TOL = 1.5  # ...this many more band half-widths of it is a wobble: the hold goes on
+_SETTLE_S = 2.0  # a rep more than halfway down from its top and still this long (within
+_SETTLE_FRACTION = 0.5  # start_delta) has ended
 
 
 def _ramp_phase(p: float) -> float:
@@ -347,24 +353,56 @@ class RepMachine:
             self.state = "returning"
         # end: back near rest
         if s.v <= rest + max(self.main.return_fraction * exc, self.main.start_delta * 0.5):
-            if exc < self.main.min_rom or self._top_since is None:
-                out = self._abort("partial", s.v, rest)
-            else:
-                result = self._measure(rest)
-                self.state = "rest"
-                self._armed = False
-                self._buf, self._peak, self._top_since = [], -math.inf, None
-                ok = result is not None and self._plausible(result)
-                out = MachineOutput(
-                    "rest", s.v, rest, completed=result if ok else None, aborted=None if ok else "implausible"
-                )
-            self._pre.clear()
-            self._pre.append(s)
+            return self._close(s, rest)
+        return self._after(s, rest, exc, top_reached)
+
+    def _close(self, s: _Sample, rest: float) -> MachineOutput:
+        """The rep in the buffer is back down at sample ``s``: measure it, then rest."""
+        exc = self._peak - rest
+        if exc < self.main.min_rom or self._top_since is None:
+            out = self._abort("partial", s.v, rest)
+        else:
+            result = self._measure(rest)
+            self.state = "rest"
+            self._armed = False
+            self._buf, self._peak, self._top_since = [], -math.inf, None
+            ok = result is not None and self._plausible(result)
+            out = MachineOutput(
+                "rest", s.v, rest, completed=result if ok else None, aborted=None if ok else "implausible"
+            )
+        self._pre.clear()
+        self._pre.append(s)
+        return out
+
+    def _after(self, s: _Sample, rest: float, exc: float, top_reached: bool) -> MachineOutput:
+        settled = self._settled(s, rest, exc)
+        if settled:
+            # back down and still for seconds, short of the rest seen before the rep: that rest
+            # was wrong (MediaPipe's first frames drift, by 15 deg on an oblique clamshell), and
+            # this is the rest now
+            out = self._close(s, rest)
+            self._rest = _Rest(self.main.rest_window_s)
+            for b in settled:
+                self._rest.add(b)
             return out
         hold = s.t - self._top_since if self._top_since is not None and self.state == "top" else None
         return MachineOutput(
             self.state, s.v, rest, hold_elapsed_s=hold, active_faults=self._active(s), top_reached=top_reached
         )
+
+    def _settled(self, s: _Sample, rest: float, exc: float) -> list[_Sample]:
+        """The samples of the last _SETTLE_S, if a rep (not a stretch hold: it may sag for
+        ``max_dip_s``) came more than halfway down and has stayed within ``start_delta`` since."""
+        if self.state != "returning" or self.spec.kind != "reps" or self._buf[0].t > s.t - _SETTLE_S - 1.0:
+            return []
+        i = len(self._buf)
+        while i > 0 and self._buf[i - 1].t >= s.t - _SETTLE_S:
+            i -= 1
+        recent = self._buf[i:]
+        values = [b.v for b in recent]
+        still = max(values) - min(values) <= self.main.start_delta
+        below = max(values) <= rest + _SETTLE_FRACTION * exc  # a sag at the top is no lowering
+        return recent if still and below and recent[0].t <= s.t - _SETTLE_S + 0.2 else []
 
     # -- faults -------------------------------------------------------------------------------
     def _measured(self, rule: FaultRule, s: _Sample, signal: str | None = None) -> float:

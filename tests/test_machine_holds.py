@@ -272,3 +272,69 @@ def test_a_sag_near_the_top_is_a_wobble_but_a_deep_or_long_one_ends_the_hold(
     start = 2.8 if whole else 4.0 + sag_s + 0.1
     assert rep.hold_end_s == pytest.approx(end, abs=0.3)
     assert rep.hold_start_s == pytest.approx(start, abs=0.3)
+
+
+def drifting_start(t: float) -> float:
+    """MediaPipe's first frames drift: the signal starts 30 deg low and settles within 0.3 s."""
+    return -30.0 * max(0.0, 1.0 - t / 0.3)
+
+
+@pytest.mark.parametrize("fps", [15, 30, 60])
+def test_a_rest_misread_in_the_first_frames_does_not_swallow_the_reps(fps: int) -> None:
+    # the rest is taken from the first, drifting frames (up to 30 deg low), so the person's real rest
+    # reads as a lift and the first rep never comes back "down". Once the signal has been still
+    # for 2 s after a rep, that level is the rest: all three reps count, the first one too
+    spec = load_builtin("clamshell")
+    plan = [PlannedRep(2.0 + 6.0 * k, 1.0, 2.0, 1.0, 30.0) for k in range(3)]
+
+    def opening(i: int) -> float:
+        t = i / fps
+        return curve(t, plan) + drifting_start(t)
+
+    reps = completed_reps(spec, opening, 20, fps)
+    assert len(reps) == 3
+    for rep, planned in zip(reps, plan, strict=True):
+        assert rep.peak_s == pytest.approx(planned.peak_s, abs=0.3)
+        assert rep.hold_s == pytest.approx(2.0, abs=0.6)
+    for rep, planned in zip(reps[1:], plan[1:], strict=True):
+        assert rep.start_s == pytest.approx(planned.start_s, abs=0.3)
+        assert rep.end_s == pytest.approx(planned.end_s, abs=0.3)
+
+
+def test_without_the_settled_rest_the_misread_rest_swallows_the_reps(monkeypatch: pytest.MonkeyPatch) -> None:
+    import hiptrack.machine as machine
+
+    monkeypatch.setattr(machine, "_SETTLE_S", 1e9)
+    plan = [PlannedRep(2.0 + 6.0 * k, 1.0, 2.0, 1.0, 30.0) for k in range(3)]
+    spec = load_builtin("clamshell")
+    reps = completed_reps(spec, lambda i: curve(i / 30, plan) + drifting_start(i / 30), 20, 30)
+    assert len(reps) < 3
+
+
+@pytest.mark.parametrize("pause_s", [1.0, 3.0])
+def test_a_lowering_paused_halfway_is_one_rep_and_the_next_rep_counts(pause_s: float) -> None:
+    # down from 30 deg to 15, still there for a while, then on down to 0; then a second rep.
+    # A pause over 2 s ends the rep where it paused (the rest then follows the signal down);
+    # either way there are exactly two reps
+    fps = 30
+
+    def opening(i: int) -> float:
+        t = i / fps
+        if t < 2.0 or t > 12.0 + pause_s:
+            return 0.0
+        if t < 3.0:
+            return 15.0 * (1 - math.cos(math.pi * (t - 2.0)))
+        if t < 5.0:
+            return 30.0
+        if t < 5.5:
+            return 15.0 + 15.0 * (1 + math.cos(math.pi * (t - 5.0) / 0.5)) / 2
+        if t < 5.5 + pause_s:
+            return 15.0
+        if t < 6.0 + pause_s:
+            return 15.0 * (1 + math.cos(math.pi * (t - 5.5 - pause_s) / 0.5)) / 2
+        return curve(t, [PlannedRep(8.0 + pause_s, 1.0, 2.0, 1.0, 30.0)])
+
+    reps = completed_reps(load_builtin("clamshell"), opening, 14 + pause_s, fps)
+    assert len(reps) == 2
+    assert reps[0].hold_s == pytest.approx(2.0, abs=0.5)
+    assert reps[1].start_s == pytest.approx(8.0 + pause_s, abs=0.3)
