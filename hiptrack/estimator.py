@@ -65,7 +65,8 @@ def _create_landmarker(model_path: Path, options: EstimatorOptions, video: bool)
 
 
 class PoseEstimator(Closing):
-    """Frames in, :class:`Pose` lists out, with timestamps forced strictly increasing."""
+    """Frames in, :class:`Pose` lists out, with timestamps forced strictly increasing. Where
+    the tracker finds nobody, a :class:`TurnedLook` looks again (``turned_look``)."""
 
     def __init__(self, options: EstimatorOptions | None = None) -> None:
         self.options = options or EstimatorOptions()
