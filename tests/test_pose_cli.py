@@ -117,3 +117,33 @@ def test_recorded_track_round_trips_within_float32(short_clip: Path, tmp_path: P
             for name in ("xy_px", "z_rel", "world_m", "visibility", "presence"):
                 a, b = getattr(p0, name), getattr(p1, name)
                 np.testing.assert_array_equal(b, a.astype(np.float32).astype(np.float64))
+
+
+PRONE_MISSED = REPO / "tests" / "data" / "prone_missed_upright.jpg"
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(not PRONE_MISSED.exists(), reason="test frame missing")
+def test_pose_reports_frames_found_by_the_turned_look(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A prone body that MediaPipe's detector misses upright: `hiptrack pose` finds it in the
+    turned frame, says so, and records it in the track; --no-turned-look does not."""
+    import cv2
+
+    image = cv2.imread(str(PRONE_MISSED))
+    h, w = image.shape[:2]
+    video = write_video(tmp_path / "prone.mp4", 6, size_wh=(w, h), frames=[image] * 6)
+    out = tmp_path / "t.npz"
+    assert main(["pose", str(video), "--out", str(out), "--model-complexity", "lite"]) == 0
+    said = capsys.readouterr().out
+    track = PoseTrack.load(out)
+    assert track.meta["turned_look"] is True
+    assert track.meta["turned_frames"] == int(track.found.sum()) >= 5
+    assert f"({track.meta['turned_frames']} of them found in the turned frame)" in said
+    plain = tmp_path / "u.npz"
+    args = ["pose", str(video), "--out", str(plain), "--model-complexity", "lite", "--no-turned-look"]
+    assert main(args) == 0
+    assert "turned frame" not in capsys.readouterr().out
+    untracked = PoseTrack.load(plain)
+    assert untracked.meta["turned_frames"] == 0 and not untracked.found.any()

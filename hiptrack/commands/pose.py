@@ -77,9 +77,11 @@ def run(args: argparse.Namespace) -> int:
         track.save(args.out)
     dur = (track.t_ms[-1] - track.t_ms[0]) / 1000.0 if len(track) > 1 else 0.0
     print(f"{args.video}: {len(track)} frames, {dur:.2f} s, {track.image_wh[0]}x{track.image_wh[1]}")
+    turned = int(track.meta.get("turned_frames", 0))
     print(
-        f"person detected in {track.detection_rate * 100:.1f}% of frames; "
-        f"{fps:.1f} frames/s with {track.meta['model']}"
+        f"person detected in {track.detection_rate * 100:.1f}% of frames"
+        + (f" ({turned} of them found in the turned frame)" if turned else "")
+        + f"; {fps:.1f} frames/s with {track.meta['model']}"
     )
     if len(track) and not track.found.any():
         print("no person was found: is the whole body in view and lit? Try --model-complexity full.")
