@@ -153,6 +153,7 @@ class ExerciseEngine:
         self._shadow: tuple[str, RepMachine] | None = (deep, RepMachine(spec)) if deep else None
         for machine in (self.machine, *((self._shadow[1],) if self._shadow else ())):
             machine.oblique = self._oblique
+            machine.along_body = self.view_too_deep
 
     # -- per frame ----------------------------------------------------------------------------
     def update(self, t_ms: float, pose: Pose | None) -> FrameState:

@@ -15,7 +15,8 @@ When a rep completes, its timing is measured on the buffered samples of that rep
 within the hold tolerance of the peak (the highest level the signal keeps for about half a
 second, so a noise spike on the plateau does not shorten the hold), and ``peak_s`` the middle of
 that time. A dip out of that band shorter than ``max_dip_s``, or one under 2 s that stays near
-the band, does not end the hold.
+the band, does not end the hold. With ``hold_signal``, the hold is the part of that time where
+the hold signal is at its top too.
 
 A rep that comes more than halfway down from its top and then stays still for 2 s (within
 ``start_delta``) has ended, even short of the rest seen before it: that rest was wrong
@@ -43,6 +44,7 @@ _PLATEAU_MIN_S = 2.0  # ...one tolerance lower is an overshoot: the plateau is t
 _NOISE_K = 3.0  # a capped top band narrower than this many noise sigmas would cut holds short
 _WOBBLE_S = 2.0  # a dip out of the top band shorter than this that stays within...
 _WOBBLE_TOL = 1.5  # ...this many more band half-widths of it is a wobble: the hold goes on
+_HOLD_OVERLAP = 0.3  # a hold_signal top covering less of the main signal's top is not trusted
 _SETTLE_S = 2.0  # a rep more than halfway down from its top and still this long (within
 _SETTLE_FRACTION = 0.5  # start_delta) has ended
 
@@ -176,11 +178,15 @@ class RepMachine:
         self._lp_main = LowPass(hz, med)
         # the filters delay the signal by about this much: measured times are shifted back
         self.delay_s = med / 2.0 + 1.0 / (2.0 * math.pi * hz)
-        self._lp = {name: LowPass(hz, med) for name in spec.fault_signals}
+        timed = [spec.main.hold_signal] if spec.main.hold_signal else []
+        self._lp = {name: LowPass(hz, med) for name in dict.fromkeys([*spec.fault_signals, *timed])}
         self._unwrap: dict[str, float] = {}
         # whether the view is now beyond a fault rule's max_view_depth (its oblique_above then
         # applies); set by the engine, which watches the view
         self.oblique: Callable[[str], bool] = lambda code: False
+        # whether the camera looks along the body (the spec's max_view_depth): hold_signal is
+        # then not used (MediaPipe drops the raised foot there); set by the engine
+        self.along_body: Callable[[], bool] = lambda: False
         self.reset()
 
     def reset(self) -> None:
@@ -438,21 +444,29 @@ class RepMachine:
         return own_best and rule.broken(value, reference, self.oblique(rule.code), typical)
 
     # -- measurement of a finished rep --------------------------------------------------------
-    def _measure(self, rest: float) -> RepResult | None:
-        t = np.array([b.t for b in self._buf])
-        v = np.array([b.v for b in self._buf])
-        ip = int(np.argmax(v))
+    def _refined_hold(self, t: npt.NDArray[np.float64], start: float, end: float) -> tuple[float, float]:
+        """The part of the main signal's top (``start``-``end``) where ``hold_signal`` is at its
+        top too. A main signal that flattens before the true top (a reverse clamshell's shank,
+        from the front) makes a short hold look twice as long; the hold signal does not flatten,
+        but a trunk roll moves it: when its top covers under _HOLD_OVERLAP of the main's, the
+        main's stands."""
+        name = self.main.hold_signal
+        assert name is not None
+        hv = np.array([smp.f.get(name, math.nan) for smp in self._buf])
+        rest = self._rest_faults.get(name, math.nan)
+        if not (np.all(np.isfinite(hv)) and math.isfinite(rest) and hv.max() > rest):
+            return start, end
+        ih = int(np.argmax(hv))
+        _, _, h_start, h_end = self._top_window(t, hv, ih, float(hv[ih]) - rest, 0.0)
+        lo, hi = max(h_start, start), min(h_end, end)
+        return (lo, hi) if hi - lo >= _HOLD_OVERLAP * (end - start) else (start, end)
+
+    def _top_window(
+        self, t: npt.NDArray[np.float64], v: npt.NDArray[np.float64], ip: int, exc: float, noise: float
+    ) -> tuple[int, int, float, float]:
+        """The top of a rep whose signal ``v`` peaks at ``ip``, ``exc`` above rest: the first
+        and last sample in it, and the times the signal enters and leaves it."""
         peak = float(v[ip])
-        exc = peak - rest
-        if exc <= 0:
-            return None
-        # the noise matters where the spec caps the top band (hold_tolerance_max, see _tol) or
-        # asks a rep to stand out of it (min_rom_noise)
-        snr = self.main.min_rom_noise
-        needed = self.main.hold_tolerance_max is not None or snr is not None
-        noise = _noise(t, np.array([b.raw for b in self._buf])) if needed else 0.0
-        if snr is not None and exc < snr * noise:
-            return None
         # the top is judged from the highest level the signal keeps for about _PEAK_HOLD_S,
         # not from its single highest sample: a noise spike on the plateau would raise the
         # level and cut the hold short
@@ -479,6 +493,26 @@ class RepMachine:
         a, b = _region(t, v >= level, ip, max_dip, (v >= level - _WOBBLE_TOL * tol, _WOBBLE_S))
         hold_start = _cross(t, v, a - 1, a, level) if a > 0 else float(t[a])
         hold_end = _cross(t, v, b, b + 1, level) if b < len(v) - 1 else float(t[b])
+        return a, b, hold_start, hold_end
+
+    def _measure(self, rest: float) -> RepResult | None:
+        t = np.array([b.t for b in self._buf])
+        v = np.array([b.v for b in self._buf])
+        ip = int(np.argmax(v))
+        peak = float(v[ip])
+        exc = peak - rest
+        if exc <= 0:
+            return None
+        # the noise matters where the spec caps the top band (hold_tolerance_max, see _tol) or
+        # asks a rep to stand out of it (min_rom_noise)
+        snr = self.main.min_rom_noise
+        needed = self.main.hold_tolerance_max is not None or snr is not None
+        noise = _noise(t, np.array([b.raw for b in self._buf])) if needed else 0.0
+        if snr is not None and exc < snr * noise:
+            return None
+        a, b, hold_start, hold_end = self._top_window(t, v, ip, exc, noise)
+        if self.main.hold_signal is not None and not self.along_body():
+            hold_start, hold_end = self._refined_hold(t, hold_start, hold_end)
         # rise: 10 % and 90 % crossings before the peak, extrapolated to the foot of the ramp
         up_lo = _last_below(t[: a + 1], v[: a + 1], rest + 0.1 * exc)
         up_hi = _last_below(t[: a + 1], v[: a + 1], rest + 0.9 * exc)

@@ -393,7 +393,7 @@ def top_knee_rise_deg(pose: Pose) -> float:
     "height of the higher ankle above the mid-hip along the image vertical, over the trunk's "
     "image length, given in degrees as if that ratio were radians (1 trunk length = 57.3), so "
     "it shares the spec's degree thresholds; 0 = ankle level with the hips; prone, for cameras "
-    "that look along the body",
+    "that look along the body, and a reverse clamshell's hold",
 )
 def raised_ankle_rise_deg(pose: Pose) -> float:
     # Prone, seen obliquely, MediaPipe often puts the bent leg's hidden knee on the other thigh,

@@ -80,6 +80,13 @@ class MainSignal(_Strict):
         description="main signal used instead while the camera looks along the body (the "
         "spec's max_view_depth), where ``signal`` is unreliable; switched only at rest",
     )
+    hold_signal: str | None = Field(
+        None,
+        description="a second signal that narrows the hold to where it is at its top too, for a "
+        "``signal`` that counts reps well but flattens before the top (unset = off); not used "
+        "while the camera looks along the body (max_view_depth); start, end and faults stay on "
+        "``signal``",
+    )
     max_dip_s: float = Field(
         0.5,
         ge=0,
@@ -111,7 +118,9 @@ class MainSignal(_Strict):
 
     _v = field_validator("signal")(classmethod(lambda cls, v: _known_signal(v)))
 
-    _deep = field_validator("deep_view_signal")(classmethod(lambda cls, v: _known_signal_or_none(v)))
+    _deep = field_validator("deep_view_signal", "hold_signal")(
+        classmethod(lambda cls, v: _known_signal_or_none(v))
+    )
 
     @model_validator(mode="after")
     def _engaged(self) -> MainSignal:
@@ -276,7 +285,10 @@ class ExerciseSpec(_Strict):
     @property
     def signal_names(self) -> list[str]:
         deep = [self.main.deep_view_signal] if self.main.deep_view_signal else []
-        return list(dict.fromkeys([self.main.signal, *deep, *self.fault_signals, *self.extra_signals]))
+        timed = [self.main.hold_signal] if self.main.hold_signal else []
+        return list(
+            dict.fromkeys([self.main.signal, *deep, *timed, *self.fault_signals, *self.extra_signals])
+        )
 
     @property
     def fault_codes(self) -> list[str]:

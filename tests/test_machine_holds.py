@@ -338,3 +338,70 @@ def test_a_lowering_paused_halfway_is_one_rep_and_the_next_rep_counts(pause_s: f
     assert len(reps) == 2
     assert reps[0].hold_s == pytest.approx(2.0, abs=0.5)
     assert reps[1].start_s == pytest.approx(8.0 + pause_s, abs=0.3)
+
+
+def _shank_and_foot(t: float, hold_s: float, roll_drop: float = 0.0) -> tuple[float, float]:
+    """A reverse clamshell lifted 25 deg from 2 s (1.2 s up, held ``hold_s``, 1.2 s down): the
+    shank as MediaPipe reads it from the front (it flattens at a third of the lift, so its top
+    lasts far longer than the hold) and the raised foot's image height, which follows the lift
+    (``roll_drop``: a trunk rolling back through the hold lowers it steadily by that much)."""
+    lift = curve(t, [PlannedRep(2.0, 1.2, hold_s, 1.2, 25.0)])
+    shank = 40.0 + min(lift, 9.0)
+    in_hold = 3.2 <= t <= 3.2 + hold_s
+    foot = 10.0 + 0.8 * lift - (roll_drop * (t - 3.2) / hold_s if in_hold else 0.0)
+    return shank, foot
+
+
+@pytest.mark.parametrize("fps", [15, 30, 60])
+def test_a_hold_signal_narrows_a_top_the_main_signal_flattens(fps: int) -> None:
+    # the label's hold is the time within 3 deg of the true top: the 0.7 s plateau plus ~0.3 s
+    # of the ramps; the flattened shank alone reads about 1.9 s
+    spec = load_builtin("reverse_clamshell")
+    assert spec.main.hold_signal == "raised_ankle_rise_deg"
+    plain = spec.model_copy(deep=True)
+    plain.main.hold_signal = None
+
+    def reps(s: ExerciseSpec, hold_s: float = 0.7, roll_drop: float = 0.0) -> list[RepResult]:
+        m = RepMachine(s)
+        out = []
+        for i in range(int((6.5 + hold_s) * fps)):
+            shank, foot = _shank_and_foot(i / fps, hold_s, roll_drop)
+            done = m.update(i / fps, shank, {"raised_ankle_rise_deg": foot}).completed
+            out += [done] if done else []
+        return out
+
+    (narrowed,) = reps(spec)
+    (wide,) = reps(plain)
+    assert wide.hold_s > 1.6
+    assert narrowed.hold_s == pytest.approx(1.0, abs=0.3)
+    assert wide.hold_start_s < narrowed.hold_start_s < narrowed.hold_end_s < wide.hold_end_s
+    assert (narrowed.start_s, narrowed.end_s) == (wide.start_s, wide.end_s)  # on the main signal
+    # held 5 s while the trunk rolls back: the foot sinks 8 deg through the hold, so its top is
+    # a fraction of the shank's, which then stands
+    (rolled,) = reps(spec, hold_s=5.0, roll_drop=8.0)
+    (rolled_plain,) = reps(plain, hold_s=5.0, roll_drop=8.0)
+    assert rolled.hold_s == pytest.approx(rolled_plain.hold_s)
+    assert rolled.hold_s > 5.0  # not cut to the foot's short top
+
+
+def test_the_hold_signal_is_not_used_when_the_camera_looks_along_the_body() -> None:
+    spec = load_builtin("reverse_clamshell")
+    fps = 30
+    m = RepMachine(spec)
+    m.along_body = lambda: True
+    done = []
+    for i in range(7 * fps):
+        shank, foot = _shank_and_foot(i / fps, 0.7)
+        if (r := m.update(i / fps, shank, {"raised_ankle_rise_deg": foot}).completed) is not None:
+            done.append(r)
+    (rep,) = done
+    assert rep.hold_s > 1.6
+
+
+def test_an_unknown_hold_signal_is_rejected() -> None:
+    from pydantic import ValidationError
+
+    from hiptrack.spec import MainSignal
+
+    with pytest.raises(ValidationError, match="hold_signal"):
+        MainSignal(signal="top_shank_elevation_deg", hold_signal="no_such_signal")
