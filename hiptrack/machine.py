@@ -384,7 +384,7 @@ class RepMachine:
         settled = self._settled(s, rest, exc)
         if settled:
             # back down and still for seconds, short of the rest seen before the rep: that rest
-            # was wrong (MediaPipe's first frames drift, by 15 deg on an oblique clamshell), and
+            # was wrong (MediaPipe's first frames drift, by 16 deg on an oblique clamshell), and
             # this is the rest now
             out = self._close(s, rest)
             self._rest = _Rest(self.main.rest_window_s)
