@@ -178,8 +178,7 @@ class RepMachine:
         self._lp_main = LowPass(hz, med)
         # the filters delay the signal by about this much: measured times are shifted back
         self.delay_s = med / 2.0 + 1.0 / (2.0 * math.pi * hz)
-        timed = [spec.main.hold_signal] if spec.main.hold_signal else []
-        self._lp = {name: LowPass(hz, med) for name in dict.fromkeys([*spec.fault_signals, *timed])}
+        self._lp = {name: LowPass(hz, med) for name in spec.measured_signals}
         self._unwrap: dict[str, float] = {}
         # whether the view is now beyond a fault rule's max_view_depth (its oblique_above then
         # applies); set by the engine, which watches the view
@@ -360,7 +359,20 @@ class RepMachine:
         # end: back near rest
         if s.v <= rest + max(self.main.return_fraction * exc, self.main.start_delta * 0.5):
             return self._close(s, rest)
-        return self._after(s, rest, exc, top_reached)
+        settled = self._settled(s, rest, exc)
+        if settled:
+            # back down and still for seconds, short of the rest seen before the rep: that rest
+            # was wrong (MediaPipe's first frames drift, by 16 deg on an oblique clamshell), and
+            # this is the rest now
+            out = self._close(s, rest)
+            self._rest = _Rest(self.main.rest_window_s)
+            for b in settled:
+                self._rest.add(b)
+            return out
+        hold = s.t - self._top_since if self._top_since is not None and self.state == "top" else None
+        return MachineOutput(
+            self.state, s.v, rest, hold_elapsed_s=hold, active_faults=self._active(s), top_reached=top_reached
+        )
 
     def _close(self, s: _Sample, rest: float) -> MachineOutput:
         """The rep in the buffer is back down at sample ``s``: measure it, then rest."""
@@ -379,22 +391,6 @@ class RepMachine:
         self._pre.clear()
         self._pre.append(s)
         return out
-
-    def _after(self, s: _Sample, rest: float, exc: float, top_reached: bool) -> MachineOutput:
-        settled = self._settled(s, rest, exc)
-        if settled:
-            # back down and still for seconds, short of the rest seen before the rep: that rest
-            # was wrong (MediaPipe's first frames drift, by 16 deg on an oblique clamshell), and
-            # this is the rest now
-            out = self._close(s, rest)
-            self._rest = _Rest(self.main.rest_window_s)
-            for b in settled:
-                self._rest.add(b)
-            return out
-        hold = s.t - self._top_since if self._top_since is not None and self.state == "top" else None
-        return MachineOutput(
-            self.state, s.v, rest, hold_elapsed_s=hold, active_faults=self._active(s), top_reached=top_reached
-        )
 
     def _settled(self, s: _Sample, rest: float, exc: float) -> list[_Sample]:
         """The samples of the last _SETTLE_S, if a rep (not a stretch hold: it may sag for

@@ -283,12 +283,16 @@ class ExerciseSpec(_Strict):
         return list(dict.fromkeys(names))
 
     @property
+    def measured_signals(self) -> list[str]:
+        """Every signal measured over a rep besides the main one: the hold signal and the
+        fault signals, once."""
+        timed = [self.main.hold_signal] if self.main.hold_signal else []
+        return list(dict.fromkeys([*timed, *self.fault_signals]))
+
+    @property
     def signal_names(self) -> list[str]:
         deep = [self.main.deep_view_signal] if self.main.deep_view_signal else []
-        timed = [self.main.hold_signal] if self.main.hold_signal else []
-        return list(
-            dict.fromkeys([self.main.signal, *deep, *timed, *self.fault_signals, *self.extra_signals])
-        )
+        return list(dict.fromkeys([self.main.signal, *deep, *self.measured_signals, *self.extra_signals]))
 
     @property
     def fault_codes(self) -> list[str]:
