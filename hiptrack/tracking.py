@@ -23,12 +23,12 @@ def _box_area(p: Pose) -> float:
 
 
 def _axis_deg(p: Pose) -> float:
-    """Direction of the trunk (shoulders -> hips) in the image, modulo 180 deg."""
+    """Direction of the trunk (shoulders -> hips) in the image, 0-360 deg."""
     xy = p.xy_px
     d = (xy[int(Landmark.LEFT_HIP)] + xy[int(Landmark.RIGHT_HIP)]) / 2 - (
         xy[int(Landmark.LEFT_SHOULDER)] + xy[int(Landmark.RIGHT_SHOULDER)]
     ) / 2
-    return float(np.degrees(np.arctan2(d[1], d[0]))) % 180.0
+    return float(np.degrees(np.arctan2(d[1], d[0]))) % 360.0
 
 
 def _centre(p: Pose) -> np.ndarray:
@@ -39,10 +39,11 @@ class PersonSelector:
     """Pick the patient among the poses of each frame, keeping identity over time.
 
     ``max_jump`` is how far (in body-box diagonals) the patient may move between two frames
-    where they are seen; a larger jump, a body suddenly turned by more than 45 deg, or a box of a
-    very different size means someone else. When the only pose found is someone else (the model
-    found the passer-by instead of the patient), nobody is reported for up to ``hold_off_s``; a
-    pose that stays longer is taken as the patient having moved.
+    where they are seen; a larger jump, a body suddenly turned by more than 45 deg (head and feet
+    swapped included), or a box of a very different size means someone else. When the only pose
+    found is someone else (the model found the passer-by instead of the patient), nobody is
+    reported for up to ``hold_off_s``; a pose that stays longer is taken as the patient having
+    moved.
     """
 
     def __init__(self, max_jump: float = 0.6, hold_off_s: float = 0.6) -> None:
@@ -58,10 +59,13 @@ class PersonSelector:
     @staticmethod
     def _unlike(last: Pose, cand: Pose) -> bool:
         """A body turned by more than 45 deg or a box of a very different size in one step is
-        someone else (a therapist standing where the patient lies)."""
+        someone else (a therapist standing where the patient lies), or not a body at all: seen
+        from the feet, MediaPipe now and then lays a skeleton upside down over a person lying on
+        the floor (head at the feet, an ankle a trunk's length above the hips), which a 180 deg
+        turn of the trunk gives away."""
         turn = abs(_axis_deg(cand) - _axis_deg(last))
         ratio = _box_area(cand) / max(_box_area(last), 1.0)
-        return min(turn, 180.0 - turn) > 45.0 or not 0.4 < ratio < 2.5
+        return min(turn, 360.0 - turn) > 45.0 or not 0.4 < ratio < 2.5
 
     def select(self, poses: Sequence[Pose]) -> Pose | None:
         if not poses:

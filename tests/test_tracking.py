@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import numpy as np
 import pytest
 
@@ -83,3 +85,36 @@ def test_reset_starts_over_with_the_largest() -> None:
     sel.reset()
     t = therapist(0)
     assert sel.select([patient(1), t]) is t  # the therapist's box is larger
+
+
+def upside_down(p: Pose) -> Pose:
+    """The same body with its landmarks laid the other way round (head where the feet are), as
+    MediaPipe sometimes guesses a person lying on the floor seen from the feet."""
+    return replace(p, xy_px=p.xy_px[::-1].copy())
+
+
+def test_a_skeleton_laid_upside_down_is_not_the_patient() -> None:
+    sel = PersonSelector(hold_off_s=0.6)
+    for i in range(10):
+        sel.select([patient(i)])
+    # single upside-down frames between good ones, and after a short loss: never taken
+    for i in range(10, 30):
+        p = patient(i)
+        got = sel.select([upside_down(p)] if i % 3 else [p])
+        assert got is (None if i % 3 else p), f"frame {i}"
+    for _ in range(5):
+        sel.select([])
+    assert sel.select([upside_down(patient(35))]) is None
+    assert sel.select([patient(36)]) is not None
+
+
+def test_a_person_who_lies_down_the_other_way_round_is_followed() -> None:
+    """Lying down again with head and feet swapped (a new set on the other side) is the patient
+    once the pose stays past the hold-off."""
+    sel = PersonSelector(hold_off_s=0.6)
+    for i in range(10):
+        sel.select([patient(i)])
+    frames = [upside_down(patient(i)) for i in range(10, 40)]
+    chosen = [sel.select([p]) for p in frames]
+    assert chosen[0] is None
+    assert chosen[-1] is frames[-1]
