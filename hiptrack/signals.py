@@ -20,7 +20,10 @@ knee_opening_deg             deg   knee_gap_norm as the opening angle of two thi
 knee_opening_scaled_deg      deg   the same from the knee gap in metres (image gap over the body's
                                    image scale) over the world thigh length: oblique views do
                                    not inflate it (clamshell)
-foot_opening_deg             deg   ankle_gap_norm as an opening angle (reverse clamshell)
+foot_opening_deg             deg   ankle_gap_norm as an opening angle
+feet_opening_deg             deg   the same from the smallest of the ankle, heel and toe gaps: a
+                                   foot lifted off the other (clamshell feet_apart), not an ankle
+                                   MediaPipe drags up the shin
 thigh_split_deg              deg   angle between the two thighs, image (0 = parallel)
 thigh_split_3d_deg           deg   the same, world
 thigh_split_best_deg         deg   the larger of the image and the world angle (hip flexor
@@ -223,6 +226,24 @@ def knee_opening_deg(pose: Pose) -> float:
 @signal("deg", "foot opening: ankle gap turned into the angle of two shank-long segments")
 def foot_opening_deg(pose: Pose) -> float:
     return _chord_deg(ankle_gap_norm(pose))
+
+
+@signal(
+    "deg",
+    "whole-foot opening: the smallest of the ankle, heel and toe gaps turned into the angle of "
+    "two shank-long segments (0 = feet together)",
+)
+def feet_opening_deg(pose: Pose) -> float:
+    shank = _mean_len(pose, (L.LEFT_KNEE, L.LEFT_ANKLE), (L.RIGHT_KNEE, L.RIGHT_ANKLE))
+    gap = min(
+        norm(_p(pose, a) - _p(pose, b))
+        for a, b in (
+            (L.LEFT_ANKLE, L.RIGHT_ANKLE),
+            (L.LEFT_HEEL, L.RIGHT_HEEL),
+            (L.LEFT_FOOT_INDEX, L.RIGHT_FOOT_INDEX),
+        )
+    )
+    return _chord_deg(gap / shank)
 
 
 @signal(

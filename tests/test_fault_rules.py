@@ -55,7 +55,7 @@ def one_rep(knee_top: float, foot_top: float) -> list[str]:
             "top_knee_rise_deg": knee_top * x,
             "knee_opening_scaled_deg": knee_top * x,
             "knee_opening_deg": knee_top * x,
-            "foot_opening_deg": foot_top * x,
+            "feet_opening_deg": foot_top * x,
             "shoulder_roll_deg": 0.0,
         },
     )
@@ -166,7 +166,7 @@ def clamshell_rolls(rolls: list[float], typical: bool = True, fps: int = 30) -> 
             "top_knee_rise_deg": 40.0 * x,
             "knee_opening_scaled_deg": 40.0 * x,
             "knee_opening_deg": 40.0 * x,
-            "foot_opening_deg": 0.0,
+            "feet_opening_deg": 0.0,
             "shoulder_roll_deg": rolls[int(k)] * x,
         }
         step = m.update(t, sig["top_knee_rise_deg"], sig)

@@ -10,6 +10,8 @@ from hiptrack.landmarks import Landmark as L
 from hiptrack.pose import Pose
 from hiptrack.signals import bent_thigh_elevation_deg as thigh
 from hiptrack.signals import (
+    feet_opening_deg,
+    foot_opening_deg,
     knee_opening_scaled_deg,
     raised_ankle_rise_deg,
     stretch_depth_deg,
@@ -204,3 +206,27 @@ def test_a_bent_top_knee_does_not_hide_the_lift() -> None:
     assert top_leg_knee_2d_deg(_abduction(35.0, knee_bend_deg=45.0, swap_lower_legs=True)) == pytest.approx(
         135.0, abs=0.5
     )
+
+
+def _clamshell_feet(ankle_up_px: float, heel_up_px: float, toe_up_px: float) -> Pose:
+    """Side-lying (right leg on top), the top foot's ankle, heel and toe raised by these amounts."""
+    points = clamshell_points(30.0, top="right")
+    for part, up in (("ANKLE", ankle_up_px), ("HEEL", heel_up_px), ("FOOT_INDEX", toe_up_px)):
+        points[L[f"RIGHT_{part}"]] = points[L[f"RIGHT_{part}"]] + np.array([0.0, -up])
+    return make_pose(points, 0.0)
+
+
+def test_feet_opening_ignores_an_ankle_dragged_up_the_shin() -> None:
+    # from the front MediaPipe can move the top ankle up with the opening knee while the heel
+    # and toes stay on the bottom foot: the ankle gap opens, the feet have not
+    together = _clamshell_feet(0.0, 0.0, 0.0)
+    dragged = _clamshell_feet(60.0, 0.0, 0.0)
+    assert foot_opening_deg(dragged) - foot_opening_deg(together) > 20.0
+    # (only the shank length, the yardstick, changes with the dragged ankle)
+    assert feet_opening_deg(dragged) == pytest.approx(feet_opening_deg(together), abs=3.0)
+
+
+def test_feet_opening_follows_a_lifted_foot() -> None:
+    together = _clamshell_feet(0.0, 0.0, 0.0)
+    lifted = _clamshell_feet(60.0, 55.0, 65.0)
+    assert feet_opening_deg(lifted) - feet_opening_deg(together) > 20.0
