@@ -32,6 +32,8 @@ from hiptrack.votes import WindowVotes
 
 Smoother = Callable[[Pose | None], Pose | None]
 _VIEW_MIN_FRAMES = 10  # frames of view signal (in the last 5 s) before a view is judged
+# face_away_m (median of the last 5 s) above which the camera films the person from behind
+_BEHIND_M = 0.05
 
 
 def _window(values: deque[tuple[float, float]], t: float, value: float, span_s: float = 5.0) -> None:
@@ -49,6 +51,27 @@ def _median(values: deque[tuple[float, float]]) -> float | None:
     # statistics.median: np.median's value on these finite values, at a fraction of the cost
     # (a spec with a deep_view_signal asks every frame at rest)
     return statistics.median([r for _, r in values])
+
+
+class _RecentMedian:
+    """A view measure over the last 5 s and its median, computed at most once per frame: the
+    view limits of several rules ask it, live and at a rep's end."""
+
+    def __init__(self) -> None:
+        self.values: deque[tuple[float, float]] = deque()
+        self._median: float | None = None
+        self._fresh = False
+
+    def add(self, t: float, value: float) -> None:
+        _window(self.values, t, value)
+        self._fresh = False
+
+    def median(self) -> float | None:
+        """None before _VIEW_MIN_FRAMES values."""
+        if not self._fresh:
+            self._median = _median(self.values)
+            self._fresh = True
+        return self._median
 
 
 def side_vote(rule: str, pose: Pose) -> str | None:
@@ -140,9 +163,11 @@ class ExerciseEngine:
             if r.max_view_depth is not None:
                 limits = self._front_only if r.oblique_above is None else self._oblique_limits
                 limits[r.code] = r.max_view_depth
-        self._trunk_depth: deque[tuple[float, float]] = deque()
-        self._trunk_depth_median: float | None = None  # of _trunk_depth, once per frame...
-        self._trunk_depth_fresh = False  # ...when first asked (see _trunk_depth_now)
+        self._trunk_depth = _RecentMedian()  # trunk_depth_ratio, for the rules' view limits
+        # fault rules not judged from behind, and how far the face points away (face_away_m)
+        self._not_from_behind = frozenset(r.code for r in spec.faults if not r.judged_from_behind)
+        self._face_away = _RecentMedian()
+        self._behind_warned = False
         self._end_on_warned = False
         self._rep_before_view = False  # the counting machine's rep began before the view was known
         self._ever_in_position = False
@@ -270,23 +295,25 @@ class ExerciseEngine:
     def _update_view(self, t: float, pose: Pose) -> None:
         _window(self._depth, t, self._view_depth(pose))
         if self._front_only or self._oblique_limits:
-            _window(self._trunk_depth, t, signals.trunk_depth_ratio(pose))
-            self._trunk_depth_fresh = False
-
-    def _trunk_depth_now(self) -> float | None:
-        """Median trunk_depth_ratio of the last 5 s (None before enough frames). Computed at
-        most once per frame: the view limits of several rules, live and at a rep's end, ask it."""
-        if not self._trunk_depth_fresh:
-            self._trunk_depth_median = _median(self._trunk_depth)
-            self._trunk_depth_fresh = True
-        return self._trunk_depth_median
+            self._trunk_depth.add(t, signals.trunk_depth_ratio(pose))
+        if self._not_from_behind:
+            self._face_away.add(t, signals.face_away_m(pose))
 
     def _unjudged(self, codes: tuple[str, ...]) -> set[str]:
         """Those of ``codes`` whose rule is judged only from the front or the back, while the
-        trunk points at the camera more than that (median trunk_depth_ratio of the last 5 s)."""
+        trunk points at the camera more than that (median trunk_depth_ratio of the last 5 s),
+        and those not judged from behind, while the camera films the person from behind."""
         limits = [(c, self._front_only[c]) for c in codes if c in self._front_only]
-        depth = self._trunk_depth_now() if limits else None
-        return set() if depth is None else {c for c, limit in limits if depth > limit}
+        depth = self._trunk_depth.median() if limits else None
+        out = set() if depth is None else {c for c, limit in limits if depth > limit}
+        if self._not_from_behind.intersection(codes) and self.from_behind():
+            out |= self._not_from_behind.intersection(codes)
+        return out
+
+    def from_behind(self) -> bool:
+        """The camera films the person from behind (median face_away_m of the last 5 s)."""
+        away = self._face_away.median()
+        return away is not None and away > _BEHIND_M
 
     def _oblique(self, code: str) -> bool:
         """The trunk points at the camera more than the rule ``code``'s max_view_depth (median
@@ -294,7 +321,7 @@ class ExerciseEngine:
         limit = self._oblique_limits.get(code)
         if limit is None:
             return False
-        depth = self._trunk_depth_now()
+        depth = self._trunk_depth.median()
         return depth is not None and depth > limit
 
     def view_known(self) -> bool:
@@ -311,12 +338,20 @@ class ExerciseEngine:
     def _warn_if_unjudged(self) -> None:
         """Once, when a rep ends while the camera looks too much along the body for this
         exercise's faults to be judged (depth is what MediaPipe gets most wrong; end-on it is
-        all depth)."""
+        all depth); and once while it films the person from behind, if some are not judged
+        from there."""
         if not self._end_on_warned and self.view_too_deep():
             self._end_on_warned = True
             self.warnings.append(
                 "The camera looks along the body (from the feet or the head, or too obliquely): reps "
                 f"are counted, but form faults cannot be judged from there. {self.spec.camera_tip}"
+            )
+        if not self._behind_warned and self._not_from_behind and self.from_behind():
+            self._behind_warned = True
+            codes = ", ".join(sorted(self._not_from_behind))
+            self.warnings.append(
+                f"The camera films you from behind: reps are counted, but {codes} cannot be judged "
+                f"from there. {self.spec.camera_tip}"
             )
 
     def _handle(self, t: float, out: MachineOutput, events: list[Event]) -> None:

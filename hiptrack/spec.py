@@ -176,6 +176,12 @@ class FaultRule(_Strict):
         "to the body) the rule is still judged, against this threshold instead of above, for a "
         "measure the angle inflates",
     )
+    judged_from_behind: bool = Field(
+        True,
+        description="false: not judged while the camera films the person from behind "
+        "(face_away_m, median of the last 5 s, above 0.05 m), for a fault MediaPipe cannot see "
+        "from there",
+    )
     typical_above: float | None = Field(
         None,
         description="with typical_ratio, an 'above' rule at = peak: also broken when the measure is "

@@ -351,3 +351,38 @@ def test_a_rep_begun_on_the_first_frames_jumps_is_dropped_when_the_view_rules_it
     engine.finish()
     reps = engine.session(SourceInfo(path="synthetic")).reps
     assert [r.signal for r in reps] == ["raised_ankle_rise_deg"] * 3
+
+
+def _facing(pose, away_m: float):
+    """The nose ``away_m`` behind the ears in world depth: > 0 is a person filmed from behind."""
+    from dataclasses import replace
+
+    if pose is None:
+        return None
+    world = pose.world_m.copy()
+    world[0, 2] = (world[7, 2] + world[8, 2]) / 2 + away_m
+    return replace(pose, world_m=world)
+
+
+def _trunk_rotations_facing(away_m: float, judged_from_behind: bool) -> Session:
+    spec = load_builtin("clamshell")
+    (rule,) = [r for r in spec.faults if r.code == "trunk_rotation"]
+    rule.judged_from_behind = judged_from_behind
+    engine = ExerciseEngine(spec)
+    for t, p in sequence(plan(4), 30):
+        engine.update(t, _facing(_rolling_trunk(p, 0.0), away_m))
+    engine.finish()
+    return engine.session(SourceInfo(path="synthetic"))
+
+
+def test_a_fault_not_judged_from_behind_is_dropped_when_filmed_from_behind() -> None:
+    # as sidelying_hip_abduction's hips_not_stacked and knee_bent
+    front = _trunk_rotations_facing(-0.1, judged_from_behind=False)
+    assert any(f.code == "trunk_rotation" for f in front.faults)
+    assert not any("from behind" in w for w in front.warnings)
+    behind = _trunk_rotations_facing(0.12, judged_from_behind=False)
+    assert len(behind.reps) == 4
+    assert not any(f.code == "trunk_rotation" for f in behind.faults)
+    assert any("from behind" in w and "trunk_rotation" in w for w in behind.warnings)
+    # a rule judged from every side still is
+    assert any(f.code == "trunk_rotation" for f in _trunk_rotations_facing(0.12, True).faults)
