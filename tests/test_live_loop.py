@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -82,7 +83,8 @@ def test_real_time_file_matches_analyze_and_overlay_shows_count_and_hold(
     saved: dict[str, Path] = {}
 
     def keep(shown: Rendered, state: object, view: CoachView) -> None:
-        hold = next((t for t in shown.lines if t.startswith("Hold ")), None)
+        # the countdown ("Hold 3.2 s"), not a cue banner such as "Hold the top for 5 s"
+        hold = next((t for t in shown.lines if re.fullmatch(r"Hold \d+\.\d s", t)), None)
         if hold and view.reps_in_set >= 1 and "hold" not in saved:
             saved["hold"] = tmp_path / "hold.png"
             saved["hold_text"] = Path(hold)
