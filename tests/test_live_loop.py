@@ -173,6 +173,8 @@ def test_keys_quit_and_pause(tmp_path: Path) -> None:
         display=display,
     )
     assert res.status == "quit" and not res.partial
-    assert res.stats.frames == 100 and res.stats.paused_frames == 30
+    # paused from the key at frame 10 to the key at frame 40; the model runs a frame or two
+    # ahead of the display (detect_ahead), so on a loaded machine either edge can move by that
+    assert res.stats.frames == 100 and 28 <= res.stats.paused_frames <= 32
     notes = [line for line in res.events_path.read_text().splitlines() if '"note"' in line]
     assert any('"pause"' in n for n in notes) and any('"resume"' in n for n in notes)
