@@ -36,40 +36,31 @@ _VIEW_MIN_FRAMES = 10  # frames of view signal (in the last 5 s) before a view i
 _BEHIND_M = 0.05
 
 
-def _window(values: deque[tuple[float, float]], t: float, value: float, span_s: float = 5.0) -> None:
-    """Append ``(t, value)`` unless NaN, and drop values older than ``span_s``."""
-    if value == value:
-        values.append((t, value))
-    while values and values[0][0] < t - span_s:
-        values.popleft()
-
-
-def _median(values: deque[tuple[float, float]]) -> float | None:
-    """Median of a view window's values; None before _VIEW_MIN_FRAMES of them."""
-    if len(values) < _VIEW_MIN_FRAMES:
-        return None
-    # statistics.median: np.median's value on these finite values, at a fraction of the cost
-    # (a spec with a deep_view_signal asks every frame at rest)
-    return statistics.median([r for _, r in values])
-
-
 class _RecentMedian:
     """A view measure over the last 5 s and its median, computed at most once per frame: the
     view limits of several rules ask it, live and at a rep's end."""
 
-    def __init__(self) -> None:
+    def __init__(self, span_s: float = 5.0) -> None:
+        self.span_s = span_s
         self.values: deque[tuple[float, float]] = deque()
         self._median: float | None = None
         self._fresh = False
 
     def add(self, t: float, value: float) -> None:
-        _window(self.values, t, value)
+        """Append ``(t, value)`` unless NaN, and drop values older than ``span_s``."""
+        if value == value:
+            self.values.append((t, value))
+        while self.values and self.values[0][0] < t - self.span_s:
+            self.values.popleft()
         self._fresh = False
 
     def median(self) -> float | None:
         """None before _VIEW_MIN_FRAMES values."""
         if not self._fresh:
-            self._median = _median(self.values)
+            # statistics.median: np.median's value on these finite values, at a fraction of the
+            # cost (a spec with a deep_view_signal asks every frame at rest)
+            vals = self.values
+            self._median = statistics.median([r for _, r in vals]) if len(vals) >= _VIEW_MIN_FRAMES else None
             self._fresh = True
         return self._median
 
@@ -153,7 +144,7 @@ class ExerciseEngine:
         self._person = False
         self._mismatch_posture: str | None = None
         self._in_position = False
-        self._depth: deque[tuple[float, float]] = deque()
+        self._depth = _RecentMedian()  # the spec's view_depth_signal
         self._view_depth = signals.SIGNALS[spec.view_depth_signal].fn
         # fault rules judged only from the front or the back: their depth limits; and those
         # judged from every view, with another threshold beyond their depth limit
@@ -293,7 +284,7 @@ class ExerciseEngine:
             self._rep_before_view = False
 
     def _update_view(self, t: float, pose: Pose) -> None:
-        _window(self._depth, t, self._view_depth(pose))
+        self._depth.add(t, self._view_depth(pose))
         if self._front_only or self._oblique_limits:
             self._trunk_depth.add(t, signals.trunk_depth_ratio(pose))
         if self._not_from_behind:
@@ -306,8 +297,9 @@ class ExerciseEngine:
         limits = [(c, self._front_only[c]) for c in codes if c in self._front_only]
         depth = self._trunk_depth.median() if limits else None
         out = set() if depth is None else {c for c, limit in limits if depth > limit}
-        if self._not_from_behind.intersection(codes) and self.from_behind():
-            out |= self._not_from_behind.intersection(codes)
+        behind = self._not_from_behind.intersection(codes)
+        if behind and self.from_behind():
+            out |= behind
         return out
 
     def from_behind(self) -> bool:
@@ -326,13 +318,13 @@ class ExerciseEngine:
 
     def view_known(self) -> bool:
         """Enough frames seen to judge the view (see view_too_deep)."""
-        return len(self._depth) >= _VIEW_MIN_FRAMES
+        return len(self._depth.values) >= _VIEW_MIN_FRAMES
 
     def view_too_deep(self) -> bool:
         """The body points at the camera more than the spec's faults can be judged from (the
         median of the spec's view_depth_signal over the last seconds is above
         ``spec.max_view_depth``)."""
-        depth = _median(self._depth)
+        depth = self._depth.median()
         return depth is not None and depth > self.spec.max_view_depth
 
     def _warn_if_unjudged(self) -> None:
