@@ -128,3 +128,23 @@ def test_on_the_side_seen_from_the_feet_is_side_lying_though_the_trunk_looks_hal
     # ... or leaning across the view, seen from the side (the hip line points at the camera and
     # a high camera stacks it in the image)
     assert classify(_trunk_only((0.0, 0.03, 0.1), (0.35, -0.35, 0.0))) == "unknown"
+
+
+# face down seen from the side, as MediaPipe reported it on a rendered clip: the hip line 0.8
+# stacked (it points mostly down, not at the camera), the right knee bent with the shin at the
+# ceiling, the left leg straight
+PRONE_HIPS_LOOK_STACKED = (
+    ((0.0, -0.06, -0.04), (0.0, 0.06, 0.04)),
+    ((-0.45, -0.06, -0.04), (-0.45, 0.06, 0.04)),
+)
+
+
+def test_face_down_with_a_bent_knee_though_the_hips_look_stacked() -> None:
+    assert classify(body(*PRONE_HIPS_LOOK_STACKED)) == "side_lying"  # legs straight: no cue
+    assert classify(body(*PRONE_HIPS_LOOK_STACKED, right_shin_up=True)) == "prone"
+
+
+def test_on_the_side_with_the_top_shin_up_and_the_bottom_knee_bent_is_not_face_down() -> None:
+    # a reverse clamshell read with its top shin straight up over a level thigh: the bottom
+    # knee stays bent, so it is not a prone hip extension
+    assert classify(body(*SIDE_LYING, right_shin_up=True)) == "side_lying"
