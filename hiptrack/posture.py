@@ -124,13 +124,12 @@ def _knee_bent_face_down(w: np.ndarray) -> bool:
     level thigh. Over 225 rendered and real clips (every third frame) it holds on 2-100 % of
     the frames of each prone clip, on 1 % of one side-lying clip's and on none of any other."""
     for (hip, knee, ankle), (o_hip, o_knee, o_ankle) in (_LEGS, _LEGS[::-1]):
-        shin, thigh = w[ankle] - w[knee], w[knee] - w[hip]
-        shin_up = -float(shin[1]) / max(norm(shin), 1e-6)  # world y points down
-        thigh_up = -float(thigh[1]) / max(norm(thigh), 1e-6)
-        if (
-            shin_up >= _SHIN_UPRIGHT
-            and abs(thigh_up) <= _THIGH_LEVEL
-            and joint_angle(w[o_hip], w[o_knee], w[o_ankle]) >= _KNEE_STRAIGHT
+        shin = w[ankle] - w[knee]
+        if -float(shin[1]) < _SHIN_UPRIGHT * norm(shin):  # world y points down
+            continue  # (most frames: checked first, as this runs on every lying frame)
+        thigh = w[knee] - w[hip]
+        if abs(float(thigh[1])) <= _THIGH_LEVEL * norm(thigh) and (
+            joint_angle(w[o_hip], w[o_knee], w[o_ankle]) >= _KNEE_STRAIGHT
         ):
             return True
     return False
