@@ -118,7 +118,7 @@ def classify(pose: Pose) -> Posture:
 
 def _knee_bent_face_down(w: np.ndarray) -> bool:
     """One knee bent face down, the other leg straight: a shin pointing at the ceiling above a
-    level thigh, the other knee straight, whatever the hip line says. Seen from the side
+    level thigh, whatever the hip line says. Seen from the side
     MediaPipe can read a prone body's hip line as stacked (0.6-0.8), as on a side-lying one.
     Side-lying exercises keep the bottom knee bent, and their top shin is not upright over a
     level thigh. Over 225 rendered and real clips (every third frame) it holds on 2-100 % of
