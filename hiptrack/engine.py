@@ -54,6 +54,9 @@ class _RecentMedian:
             self.values.popleft()
         self._fresh = False
 
+    def __len__(self) -> int:
+        return len(self.values)
+
     def median(self) -> float | None:
         """None before _VIEW_MIN_FRAMES values."""
         if not self._fresh:
@@ -318,7 +321,7 @@ class ExerciseEngine:
 
     def view_known(self) -> bool:
         """Enough frames seen to judge the view (see view_too_deep)."""
-        return len(self._depth.values) >= _VIEW_MIN_FRAMES
+        return len(self._depth) >= _VIEW_MIN_FRAMES
 
     def view_too_deep(self) -> bool:
         """The body points at the camera more than the spec's faults can be judged from (the

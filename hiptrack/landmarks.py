@@ -51,6 +51,11 @@ class Landmark(IntEnum):
 NUM_LANDMARKS = len(Landmark)
 
 L = Landmark
+#: The legs as (hip, knee, ankle), left then right.
+LEGS: tuple[tuple[Landmark, Landmark, Landmark], ...] = (
+    (L.LEFT_HIP, L.LEFT_KNEE, L.LEFT_ANKLE),
+    (L.RIGHT_HIP, L.RIGHT_KNEE, L.RIGHT_ANKLE),
+)
 #: Bones drawn for the skeleton overlay (face points are left out on purpose: noise on the floor).
 SKELETON_EDGES: tuple[tuple[Landmark, Landmark], ...] = (
     (L.LEFT_SHOULDER, L.RIGHT_SHOULDER),

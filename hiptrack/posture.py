@@ -32,6 +32,7 @@ from typing import Literal
 import numpy as np
 
 from hiptrack.geometry import image_steepness, joint_angle, norm
+from hiptrack.landmarks import LEGS
 from hiptrack.landmarks import Landmark as L
 from hiptrack.pose import Pose
 from hiptrack.votes import WindowVotes
@@ -62,7 +63,6 @@ _THIGH_LEVEL = 0.5
 _KNEE_STRAIGHT = 140.0
 
 _THIGHS = ((L.LEFT_HIP, L.LEFT_KNEE), (L.RIGHT_HIP, L.RIGHT_KNEE))
-_LEGS = ((L.LEFT_HIP, L.LEFT_KNEE, L.LEFT_ANKLE), (L.RIGHT_HIP, L.RIGHT_KNEE, L.RIGHT_ANKLE))
 _SHINS = ((L.LEFT_KNEE, L.LEFT_ANKLE), (L.RIGHT_KNEE, L.RIGHT_ANKLE))
 
 
@@ -123,7 +123,7 @@ def _knee_bent_face_down(w: np.ndarray) -> bool:
     Side-lying exercises keep the bottom knee bent, and their top shin is not upright over a
     level thigh. Over 225 rendered and real clips (every third frame) it holds on 2-100 % of
     the frames of each prone clip, on 1 % of one side-lying clip's and on none of any other."""
-    for (hip, knee, ankle), (o_hip, o_knee, o_ankle) in (_LEGS, _LEGS[::-1]):
+    for (hip, knee, ankle), (o_hip, o_knee, o_ankle) in (LEGS, LEGS[::-1]):
         shin = w[ankle] - w[knee]
         if -float(shin[1]) < _SHIN_UPRIGHT * norm(shin):  # world y points down
             continue  # (most frames: checked first, as this runs on every lying frame)

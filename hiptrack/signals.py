@@ -76,6 +76,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from hiptrack.geometry import Vec, angle_between, cross3, elevation_deg, joint_angle, norm
+from hiptrack.landmarks import LEGS
 from hiptrack.landmarks import Landmark as L
 from hiptrack.pose import Pose
 
@@ -117,9 +118,6 @@ def _w(pose: Pose, lm: L) -> Vec:
     return pose.world_m[int(lm)]
 
 
-_LEGS = ((L.LEFT_HIP, L.LEFT_KNEE, L.LEFT_ANKLE), (L.RIGHT_HIP, L.RIGHT_KNEE, L.RIGHT_ANKLE))
-
-
 def _mid(pose: Pose, a: L, b: L, world: bool = False) -> Vec:
     get = _w if world else _p
     return (get(pose, a) + get(pose, b)) / 2.0
@@ -139,7 +137,7 @@ def _mean_len(pose: Pose, a: tuple[L, L], b: tuple[L, L]) -> float:
 def _leg_elevations(pose: Pose, distal: int) -> list[float]:
     """Elevation above the trunk line of hip->knee (distal=1) or hip->ankle (distal=2), per leg."""
     trunk = _trunk_2d(pose)
-    return [elevation_deg(_p(pose, leg[distal]) - _p(pose, leg[0]), trunk) for leg in _LEGS]
+    return [elevation_deg(_p(pose, leg[distal]) - _p(pose, leg[0]), trunk) for leg in LEGS]
 
 
 def _roll_deg(pose: Pose, a: L, b: L) -> float:
@@ -260,7 +258,7 @@ def knee_opening_scaled_deg(pose: Pose) -> float:
 
 @signal("deg", "angle between the two thighs, 3-D (0 = parallel)")
 def thigh_split_3d_deg(pose: Pose) -> float:
-    (hl, kl, _), (hr, kr, _) = _LEGS
+    (hl, kl, _), (hr, kr, _) = LEGS
     return angle_between(_w(pose, kl) - _w(pose, hl), _w(pose, kr) - _w(pose, hr))
 
 
@@ -293,7 +291,7 @@ def stretch_depth_deg(pose: Pose) -> float:
 
 @signal("deg", "angle between the two thighs (0 = parallel)")
 def thigh_split_deg(pose: Pose) -> float:
-    (hl, kl, _), (hr, kr, _) = _LEGS
+    (hl, kl, _), (hr, kr, _) = LEGS
     return angle_between(_p(pose, kl) - _p(pose, hl), _p(pose, kr) - _p(pose, hr))
 
 
@@ -308,7 +306,7 @@ def hip_extension_deg(pose: Pose) -> float:
 
 
 def _knee_angles(pose: Pose) -> list[float]:
-    return [joint_angle(_w(pose, h), _w(pose, k), _w(pose, a)) for h, k, a in _LEGS]
+    return [joint_angle(_w(pose, h), _w(pose, k), _w(pose, a)) for h, k, a in LEGS]
 
 
 @signal("deg", "knee angle of the more bent leg, 3-D (180 = straight)")
@@ -341,13 +339,13 @@ def bent_thigh_elevation_deg(pose: Pose) -> float:
 @signal("deg", "angle between the trunk line and the bent leg's thigh, 3-D (0 = in line)")
 def bent_thigh_trunk_3d_deg(pose: Pose) -> float:
     i = int(np.argmin(_knee_angles(pose)))
-    hip, knee, _ = _LEGS[i]
+    hip, knee, _ = LEGS[i]
     trunk = _mid(pose, L.LEFT_HIP, L.RIGHT_HIP, True) - _mid(pose, L.LEFT_SHOULDER, L.RIGHT_SHOULDER, True)
     return angle_between(trunk, _w(pose, knee) - _w(pose, hip))
 
 
 def _top_leg(pose: Pose) -> int:
-    """Index into _LEGS of the upper leg of a side-lying body: the one whose hip is higher in
+    """Index into LEGS of the upper leg of a side-lying body: the one whose hip is higher in
     the image (hips stay stacked, so this holds whatever the legs do)."""
     return 0 if _p(pose, L.LEFT_HIP)[1] < _p(pose, L.RIGHT_HIP)[1] else 1
 
@@ -363,15 +361,15 @@ def top_leg_abduction_deg(pose: Pose) -> float:
 
 
 def _top_hip_and_lifted_leg(pose: Pose) -> tuple[Vec, Vec, tuple[L, L, L]]:
-    """The top hip (image), the trunk line (image) and the leg (from _LEGS) whose ankle is the
+    """The top hip (image), the trunk line (image) and the leg (from LEGS) whose ankle is the
     higher above the trunk line seen from the top hip. Only its knee and ankle are used: seen
     from behind MediaPipe swaps the lower legs' labels from frame to frame while the hips keep
     theirs, so the top hip's own label names the bottom foot half the time, while the lifted
     foot is always the higher one."""
-    hip = _p(pose, _LEGS[_top_leg(pose)][0])
+    hip = _p(pose, LEGS[_top_leg(pose)][0])
     trunk = _trunk_2d(pose)
-    e = [elevation_deg(_p(pose, leg[2]) - hip, trunk) for leg in _LEGS]
-    return hip, trunk, _LEGS[0 if e[0] >= e[1] else 1]
+    e = [elevation_deg(_p(pose, leg[2]) - hip, trunk) for leg in LEGS]
+    return hip, trunk, LEGS[0 if e[0] >= e[1] else 1]
 
 
 @signal(
@@ -402,7 +400,7 @@ def top_knee_rise_deg(pose: Pose) -> float:
     # top leg: MediaPipe can lose the hidden bottom leg for seconds (seen drawn into the hands
     # in front of the pelvis, reading as a wide-open knee at rest). Unlike the knee's distance
     # from the hip-ankle line, it still sees the knee when the top foot lifts too (feet_apart).
-    hip, knee, _ = _LEGS[_top_leg(pose)]
+    hip, knee, _ = LEGS[_top_leg(pose)]
     scale = px_per_m(pose)
     thigh = norm(_w(pose, knee) - _w(pose, hip))
     if scale <= 0 or thigh < 1e-3:
