@@ -36,6 +36,22 @@ _VIEW_MIN_FRAMES = 10  # frames of view signal (in the last 5 s) before a view i
 _BEHIND_M = 0.05
 
 
+@dataclass
+class _PeakMeasures:
+    """A counted rep's (or hold's) measures of the spec's ``best_fraction`` rules, for judging
+    them again at the end against all of the person's reps (see ExerciseEngine._rejudged)."""
+
+    hold: bool
+    index: int
+    side: str
+    values: dict[str, float]  # only the rules the view could judge at the time
+    top_s: float
+
+    @property
+    def group(self) -> tuple[bool, str]:  # compared with each other: reps (or holds) of one side
+        return self.hold, self.side
+
+
 class _RecentMedian:
     """A view measure over the last 5 s and its median, computed at most once per frame: the
     view limits of several rules ask it, live and at a rep's end."""
@@ -165,6 +181,9 @@ class ExerciseEngine:
         self._end_on_warned = False
         self._rep_before_view = False  # the counting machine's rep began before the view was known
         self._ever_in_position = False
+        # rules judged against the person's own best rep, and each counted rep's measures of them
+        self._own_best = tuple(r.code for r in spec.faults if r.best_fraction is not None)
+        self._peak_measures: list[_PeakMeasures] = []
         self.main_signal = spec.main.signal  # the main signal now in use (see _choose_main)
         # with a deep_view_signal, a second machine follows it all along, so that whichever is
         # chosen has seen the rest before the rep (see _choose_main)
@@ -401,6 +420,10 @@ class ExerciseEngine:
             events.append(Event("hold_end", t, None))
             events.append(Event("rep", t, rep))
             rep_idx, hold_idx = idx, None
+        if self._own_best:
+            judged_now = self._judged(self._own_best)
+            values = {c: v for c, v in res.measures.items() if c in judged_now and math.isfinite(v)}
+            self._peak_measures.append(_PeakMeasures(hold_idx is not None, idx, side, values, res.top_s))
         for code, t_f, value in res.faults:
             fe = FaultEvent(
                 code=code,
@@ -461,6 +484,54 @@ class ExerciseEngine:
             events=tuple(events),
         )
 
+    def _rejudged(self) -> tuple[list[Rep], list[Hold], list[FaultEvent]]:
+        """The reps, holds and fault events, with the ``best_fraction`` rules judged again
+        against all of the person's reps on the same side. While exercising, a rep can only be
+        compared with the reps before it, so the first one is judged on the rule's line alone: a
+        camera that shrinks every rep's measure (a bridge filmed from high up) has the first
+        rep flagged whatever the later ones show. The recording's later reps settle it, both
+        ways: a rep no shorter than the person's best is cleared, and one short of a better rep
+        that came after it is flagged."""
+        reps, holds, faults = list(self.reps), list(self.holds), list(self.faults)
+        for rule in self.spec.faults:
+            if rule.best_fraction is None:
+                continue
+            code = rule.code
+            measured = [m for m in self._peak_measures if code in m.values]
+            for m in measured:
+                value = m.values[code]
+                others = [o.values[code] for o in measured if o is not m and o.group == m.group]
+                flag = rule.broken(value) and (not others or value < rule.best_fraction * max(others))
+                item: Rep | Hold = holds[m.index] if m.hold else reps[m.index]
+                if flag == (code in item.faults):
+                    continue
+                codes = self._ordered({*item.faults, code} if flag else set(item.faults) - {code})
+                if m.hold:
+                    holds[m.index] = holds[m.index].model_copy(update={"faults": codes})
+                else:
+                    reps[m.index] = reps[m.index].model_copy(update={"faults": codes})
+                rep_idx, hold_idx = (None, m.index) if m.hold else (m.index, None)
+                faults = [
+                    f for f in faults if (f.code, f.rep_index, f.hold_index) != (code, rep_idx, hold_idx)
+                ]
+                if flag:
+                    fe = FaultEvent(
+                        code=code,
+                        t_s=round(m.top_s, 3),
+                        side=item.side,
+                        rep_index=rep_idx,
+                        hold_index=hold_idx,
+                        message=self.spec.cue(code),
+                        value=round(value, 2),
+                    )
+                    faults.append(fe)
+        return reps, holds, faults
+
+    def _ordered(self, codes: set[str]) -> list[str]:
+        """Fault codes as a rep lists them: the spec's rules in order, then hold_short."""
+        order = [r.code for r in self.spec.faults]
+        return [c for c in order if c in codes] + sorted(codes - set(order))
+
     def _judged(self, codes: tuple[str, ...]) -> tuple[str, ...]:
         """Those of ``codes`` the current view can judge: none while the camera looks along the
         body (view_too_deep), and not a rule's whose max_view_depth the trunk exceeds."""
@@ -496,6 +567,7 @@ class ExerciseEngine:
                 "No person was found in the video: is the whole body in view and lit? "
                 f"See `hiptrack setup {self.spec.id}`."
             )
+        reps, holds, faults = self._rejudged()
         session = Session(
             exercise=self.spec.id,
             exercise_name=self.spec.name,
@@ -508,9 +580,9 @@ class ExerciseEngine:
             source=source,
             model=model,
             partial=partial,
-            reps=self.reps,
-            holds=self.holds,
-            faults=sorted(self.faults, key=lambda f: f.t_s),
+            reps=reps,
+            holds=holds,
+            faults=sorted(faults, key=lambda f: f.t_s),
             time_without_person_s=round(self.time_without_person_s, 3),
             detection_rate=round(self.frames_with_person / self.frames, 4) if self.frames else 0.0,
             orientation=main_posture,

@@ -120,6 +120,7 @@ class RepResult:
     rom: float
     faults: list[tuple[str, float, float]]  # (code, t_s first seen, measured value)
     measures: dict[str, float] = field(default_factory=dict)  # every peak rule's measured value
+    top_s: float = math.nan  # the top begins: peak rules' faults are dated here
 
 
 @dataclass
@@ -542,6 +543,7 @@ class RepMachine:
             rom=exc,
             faults=faults,
             measures=measures,
+            top_s=float(t[a]) - d,
         )
 
     def _rep_faults(

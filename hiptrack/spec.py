@@ -160,7 +160,8 @@ class FaultRule(_Strict):
         description="with 'below' and at = peak: after the first rep, the fault also needs the "
         "measure to be below this fraction of its largest value in the earlier reps (the "
         "person's own full movement), so a camera angle that shrinks every rep does not make "
-        "them all faulty",
+        "them all faulty. The session's record judges each rep again against all the reps on "
+        "its side, later ones included (live, the first rep has none to compare with)",
     )
     max_view_depth: float | None = Field(
         None,

@@ -6,7 +6,8 @@ therefore needs the feet's opening to be at least half the knees' opening as wel
 
 ``best_fraction``: a camera high above a bridge shrinks every rep's rise below the
 ``incomplete_extension`` threshold; a rep is incomplete only if it is also well short of the
-person's own best rep so far.
+person's own best rep so far (live) and, in the session's record, of their best rep in the
+whole recording.
 
 ``typical_above`` / ``typical_ratio``: MediaPipe's shoulder line turns with a clamshell's knee
 by an amount steady for one person and view; a roll under the absolute line still stands out
@@ -17,12 +18,16 @@ Roll signals: a line's direction is known modulo 180 deg.
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from collections.abc import Callable
 
 import pytest
+from synthetic import plan, sequence
 
+from hiptrack.engine import ExerciseEngine
 from hiptrack.machine import RepMachine
+from hiptrack.session import Rep, SourceInfo
 from hiptrack.spec import FaultRule, SpecError, load_builtin, parse_spec
 
 
@@ -242,3 +247,59 @@ def test_best_fraction_needs_a_below_rule_at_the_peak() -> None:
     data["faults"][1]["best_fraction"] = 0.7  # hip_drop: an 'above' rule
     with pytest.raises(SpecError, match="best_fraction"):
         parse_spec(data, "my_spec.toml")
+
+
+def _short_reps(
+    openings: list[float],
+) -> tuple[list[list[str]], list[list[str]], list[tuple[str, int | None]]]:
+    """Clamshells opening ``openings`` deg through the engine, with a ``best_fraction`` rule on
+    the knee's rise (under 30 deg and short of the person's best): each rep's faults as
+    completed live, as the session records them, and the session's fault events."""
+    data = load_builtin("clamshell").model_dump()
+    data["faults"] = [
+        dict(
+            code="too_small",
+            signal="top_knee_rise_deg",
+            measure="change",
+            at="peak",
+            below=30.0,
+            best_fraction=0.7,
+            cue="Open the knee further",
+        )
+    ]
+    engine = ExerciseEngine(parse_spec(data, "short.toml"))
+    reps = [dataclasses.replace(r, amp=a) for r, a in zip(plan(len(openings)), openings, strict=True)]
+    events = [ev for t, p in sequence(reps, 30) for ev in engine.update(t, p).events] + engine.finish()
+    live = [list(ev.payload.faults) for ev in events if ev.kind == "rep" and isinstance(ev.payload, Rep)]
+    s = engine.session(SourceInfo(path="synthetic"))
+    assert engine.session(SourceInfo(path="synthetic")).model_dump(exclude={"created_utc"}) == s.model_dump(
+        exclude={"created_utc"}
+    )  # judging again at the end changes nothing the engine keeps
+    return live, [r.faults for r in s.reps], [(f.code, f.rep_index) for f in s.faults]
+
+
+def test_the_first_rep_is_cleared_when_the_later_ones_are_no_higher() -> None:
+    # every rep reads 20 deg (a camera that shrinks them all): live, only the first can be
+    # flagged, having nothing to compare with; the recording's later reps clear it. The
+    # clamshell's 5 s hold target, missed by these quick reps, stays last in every list.
+    live, recorded, events = _short_reps([20.0, 20.0, 20.0])
+    assert live == [["too_small", "hold_short"], ["hold_short"], ["hold_short"]]
+    assert recorded == [["hold_short"]] * 3
+    assert [e for e in events if e[0] == "too_small"] == []
+
+
+def test_reps_short_of_a_later_better_rep_are_flagged_in_the_record() -> None:
+    live, recorded, events = _short_reps([20.0, 20.0, 45.0, 20.0])
+    assert [codes[:-1] for codes in live] == [["too_small"], [], [], ["too_small"]]
+    small, ok = ["too_small", "hold_short"], ["hold_short"]
+    assert recorded == [small, small, ok, small]
+    assert [e for e in events if e[0] == "too_small"] == [
+        ("too_small", 0),
+        ("too_small", 1),
+        ("too_small", 3),
+    ]
+
+
+def test_a_single_rep_is_judged_on_the_line_alone() -> None:
+    assert _short_reps([20.0])[1] == [["too_small", "hold_short"]]
+    assert _short_reps([45.0])[1] == [["hold_short"]]
