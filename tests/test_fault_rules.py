@@ -198,6 +198,37 @@ def test_a_roll_small_in_degrees_but_large_for_the_person_is_trunk_rotation() ->
     assert clamshell_rolls([30.0, 6.0])[0] == (["trunk_rotation"], True)
 
 
+def leg_lift_rolls(rolls: list[float], fps: int = 30) -> list[list[str]]:
+    """Side-lying leg lifts (30 deg, shape() timing, one every 8 s, knee straight) whose shoulder
+    line turns ``rolls`` deg at the top; each rep's faults."""
+    m = RepMachine(load_builtin("sidelying_hip_abduction"))
+    out: list[list[str]] = []
+    for i in range(int(8 * len(rolls) * fps)):
+        t = i / fps
+        k, u = divmod(t, 8.0)
+        x = shape(u)
+        sig = {
+            "top_leg_abduction_deg": -5.0 + 35.0 * x,
+            "shoulder_roll_deg": rolls[int(k)] * x,
+            "top_leg_knee_2d_deg": 178.0,
+        }
+        step = m.update(t, sig["top_leg_abduction_deg"], sig)
+        if step.completed is not None:
+            out.append([code for code, _, _ in step.completed.faults])
+    return out
+
+
+def test_a_side_lying_roll_is_judged_against_the_persons_own_lifts() -> None:
+    rule = next(r for r in load_builtin("sidelying_hip_abduction").faults if r.code == "hips_not_stacked")
+    assert (rule.above, rule.typical_above, rule.typical_ratio) == (18.0, 10.0, 1.7)
+    # a shoulder line that turns 15-16 deg on every clean lift (MediaPipe, one person filmed
+    # from the front) is the view's own artifact
+    assert leg_lift_rolls([15.5, 15.0, 16.0, 15.5]) == [[], [], [], []]
+    # a 12.5 deg roll stands out against lifts that turn 3 deg; a 20 deg one always does
+    assert leg_lift_rolls([3.0, 12.5, 3.0, 20.0]) == [[], ["hips_not_stacked"], [], ["hips_not_stacked"]]
+    assert leg_lift_rolls([20.0, 3.0]) == [["hips_not_stacked"], []]
+
+
 def test_the_typical_line_on_the_rule_itself() -> None:
     rule = FaultRule(
         code="x",
