@@ -26,7 +26,7 @@ from hiptrack.landmarks import Landmark as L
 from hiptrack.machine import MachineOutput, RepMachine
 from hiptrack.pose import Pose
 from hiptrack.posture import LABELS, PostureTracker, coarse
-from hiptrack.session import FaultEvent, Hold, ModelInfo, Rep, Session, SourceInfo, as_side
+from hiptrack.session import FaultEvent, Hold, ModelInfo, Rep, Session, Side, SourceInfo, as_side
 from hiptrack.spec import ExerciseSpec
 from hiptrack.votes import WindowVotes
 
@@ -424,30 +424,26 @@ class ExerciseEngine:
             judged_now = self._judged(self._own_best)
             values = {c: v for c, v in res.measures.items() if c in judged_now and math.isfinite(v)}
             self._peak_measures.append(_PeakMeasures(hold_idx is not None, idx, side, values, res.top_s))
-        for code, t_f, value in res.faults:
-            fe = FaultEvent(
-                code=code,
-                t_s=round(t_f, 3),
-                side=side,
-                rep_index=rep_idx,
-                hold_index=hold_idx,
-                message=self.spec.cue(code),
-                value=round(value, 2),
-            )
-            self.faults.append(fe)
-            events.append(Event("fault", t, fe))
+        found = list(res.faults)
         if hold_short:
-            fe = FaultEvent(
-                code="hold_short",
-                t_s=round(res.hold_end_s, 3),
-                side=side,
-                rep_index=rep_idx,
-                hold_index=hold_idx,
-                message=self.spec.cue("hold_short"),
-                value=round(res.hold_s, 2),
-            )
+            found.append(("hold_short", res.hold_end_s, res.hold_s))
+        for code, t_f, value in found:
+            fe = self._fault_event(code, t_f, value, side, rep_idx, hold_idx)
             self.faults.append(fe)
             events.append(Event("fault", t, fe))
+
+    def _fault_event(
+        self, code: str, t_s: float, value: float, side: Side, rep_idx: int | None, hold_idx: int | None
+    ) -> FaultEvent:
+        return FaultEvent(
+            code=code,
+            t_s=round(t_s, 3),
+            side=side,
+            rep_index=rep_idx,
+            hold_index=hold_idx,
+            message=self.spec.cue(code),
+            value=round(value, 2),
+        )
 
     def counts(self) -> dict[str, int]:
         items = self.holds if self.spec.kind == "holds" else self.reps
@@ -501,7 +497,7 @@ class ExerciseEngine:
             for m in measured:
                 value = m.values[code]
                 others = [o.values[code] for o in measured if o is not m and o.group == m.group]
-                flag = rule.broken(value) and (not others or value < rule.best_fraction * max(others))
+                flag = rule.broken(value) and rule.short_of_best(value, others)
                 item: Rep | Hold = holds[m.index] if m.hold else reps[m.index]
                 if flag == (code in item.faults):
                     continue
@@ -515,16 +511,7 @@ class ExerciseEngine:
                     f for f in faults if (f.code, f.rep_index, f.hold_index) != (code, rep_idx, hold_idx)
                 ]
                 if flag:
-                    fe = FaultEvent(
-                        code=code,
-                        t_s=round(m.top_s, 3),
-                        side=item.side,
-                        rep_index=rep_idx,
-                        hold_index=hold_idx,
-                        message=self.spec.cue(code),
-                        value=round(value, 2),
-                    )
-                    faults.append(fe)
+                    faults.append(self._fault_event(code, m.top_s, value, item.side, rep_idx, hold_idx))
         return reps, holds, faults
 
     def _ordered(self, codes: set[str]) -> list[str]:

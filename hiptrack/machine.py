@@ -436,7 +436,7 @@ class RepMachine:
         """The rule is broken (``typical_ratio``: against the person's earlier reps too), and
         (``best_fraction``) short of the person's own best rep."""
         earlier = self._earlier.get(rule.code)
-        own_best = rule.best_fraction is None or not earlier or value < rule.best_fraction * max(earlier)
+        own_best = rule.short_of_best(value, earlier or [])
         typical = statistics.median(earlier) if earlier and rule.typical_ratio is not None else None
         return own_best and rule.broken(value, reference, self.oblique(rule.code), typical)
 

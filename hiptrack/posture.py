@@ -62,8 +62,8 @@ _SHIN_UPRIGHT = 0.8
 _THIGH_LEVEL = 0.5
 _KNEE_STRAIGHT = 140.0
 
-_THIGHS = ((L.LEFT_HIP, L.LEFT_KNEE), (L.RIGHT_HIP, L.RIGHT_KNEE))
-_SHINS = ((L.LEFT_KNEE, L.LEFT_ANKLE), (L.RIGHT_KNEE, L.RIGHT_ANKLE))
+_THIGHS = tuple((hip, knee) for hip, knee, _ in LEGS)
+_SHINS = tuple((knee, ankle) for _, knee, ankle in LEGS)
 
 
 def classify(pose: Pose) -> Posture:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import math
 import tomllib
+from collections.abc import Sequence
 from importlib import resources
 from pathlib import Path
 from typing import Literal
@@ -217,6 +218,12 @@ class FaultRule(_Strict):
         if self.typical_above is not None and (self.above is None or self.at != "peak"):
             raise ValueError("'typical_above' works with 'above' and at = \"peak\"")
         return self
+
+    def short_of_best(self, value: float, others: Sequence[float]) -> bool:
+        """``best_fraction``: ``value`` is short of the largest of the person's ``others`` (their
+        earlier reps live, all their other reps in the session's record); with no others, or
+        no best_fraction, nothing to fall short of."""
+        return self.best_fraction is None or not others or value < self.best_fraction * max(others)
 
     def broken(
         self, value: float, reference: float = math.nan, oblique: bool = False, typical: float | None = None
